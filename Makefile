@@ -1,0 +1,29 @@
+# Thin wrapper around CMake: `make demo` and `make test` are the README's
+# two commands. Both install missing Debian packages first.
+BUILD ?= build
+JOBS  ?= $(shell nproc)
+
+.PHONY: all deps configure build demo test bench clean
+
+all: build
+
+deps:
+	@tools/install-deps
+
+configure: deps
+	@[ -f $(BUILD)/CMakeCache.txt ] || cmake -S . -B $(BUILD)
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@tools/demo $(BUILD)
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	@bench/pack_install.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)
