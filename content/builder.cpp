@@ -32,7 +32,7 @@ void collect(const fs::path& dir, const std::string& prefix, std::map<std::strin
             collect(p, rel + "/", out);
         } else if (it->is_regular_file()) {
             if (rel == "manifest.json" || rel == "manifest.json.minisig") continue;
-            if (auto problem = pack_path_problem(rel)) throw PackError(rel + ": " + *problem);
+            if (auto problem = pack_path_problem(rel)) throw PackError(printable(rel) + ": " + *problem);
             out[rel] = p;
         } else {
             throw PackError(rel + ": not a regular file");

@@ -165,7 +165,7 @@ private:
     }
     std::string file_ref(const json& j, const Field& f) {
         std::string p = string_of(j, f);
-        if (auto problem = pack_path_problem(p)) f.fail("\"" + p + "\": " + *problem);
+        if (auto problem = pack_path_problem(p)) f.fail("\"" + printable(p) + "\": " + *problem);
         if (!m_.files.count(p)) f.fail("\"" + p + "\" is not listed in files");
         return p;
     }
@@ -214,7 +214,7 @@ private:
     void parse_files(const json& j, const Field& f) {
         expect_object(j, f);
         for (auto it = j.begin(); it != j.end(); ++it) {
-            Field ef = f / ("\"" + it.key() + "\"");
+            Field ef = f / ("\"" + printable(it.key()) + "\"");
             if (auto problem = pack_path_problem(it.key())) ef.fail(*problem);
             if (it.key() == "manifest.json" || it.key() == "manifest.json.minisig")
                 ef.fail("the manifest files cannot be listed in files");

@@ -54,7 +54,7 @@ PackDir::~PackDir() {
 }
 
 int PackDir::open_file(std::string_view rel) const {
-    if (auto problem = pack_path_problem(rel)) throw PackError(std::string(rel) + ": " + *problem);
+    if (auto problem = pack_path_problem(rel)) throw PackError(printable(rel) + ": " + *problem);
     std::vector<std::string> parts;
     std::size_t start = 0;
     while (start <= rel.size()) {

@@ -24,4 +24,19 @@ std::optional<std::string> pack_path_problem(std::string_view path) {
     return std::nullopt;
 }
 
+std::string printable(std::string_view path) {
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : path) {
+        if (c < 0x20 || c == 0x7f) {
+            out += "\\x";
+            out += digits[c >> 4];
+            out += digits[c & 15];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
 }  // namespace vitrine::content

@@ -11,4 +11,7 @@ namespace vitrine::content {
 // nullopt when `path` is acceptable, else what is wrong with it.
 std::optional<std::string> pack_path_problem(std::string_view path);
 
+// `path` with control characters shown as \xNN, for messages.
+std::string printable(std::string_view path);
+
 }  // namespace vitrine::content

@@ -15,7 +15,10 @@ std::string fingerprint(const fs::path& dir) {
     std::string fp;
     for (const char* name : {"manifest.json", "manifest.json.minisig"}) {
         struct stat st{};
-        if (::lstat((dir / name).c_str(), &st) != 0) return {};
+        if (::lstat((dir / name).c_str(), &st) != 0) {
+            fp += "-;";
+            continue;
+        }
         fp += std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) +
               ":" + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + ";";
     }
@@ -24,7 +27,7 @@ std::string fingerprint(const fs::path& dir) {
 
 void walk(const fs::path& dir, int depth, int max_depth, std::vector<fs::path>& out) {
     struct stat st{};
-    if (::lstat((dir / "manifest.json.minisig").c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+    if (::lstat((dir / "manifest.json").c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
         out.push_back(dir);
         return;  // a pack does not hold other packs
     }

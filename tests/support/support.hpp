@@ -1,0 +1,75 @@
+// Test helpers: temporary directories, child processes, real minisign keys,
+// and small signed packs built the way a content author builds them.
+#pragma once
+#include "content/minisign.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace vitrine::test {
+
+namespace fs = std::filesystem;
+
+struct TempDir {
+    fs::path path;
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    fs::path operator/(const std::string& p) const { return path / p; }
+};
+
+struct ProcessResult {
+    int exit_code = -1;  // -signal when killed
+    std::string out, err;
+};
+// Runs argv[0] (PATH searched) with the given arguments, capturing output.
+ProcessResult run(const std::vector<std::string>& argv, const std::string& stdin_text = {});
+
+std::string read_file(const fs::path& p);
+void write_file(const fs::path& p, const std::string& data);
+
+// A minisign key pair made by the real minisign tool (no password).
+struct Key {
+    fs::path pub_file, sec_file;
+    std::string pub_line;  // the base64 line, as it goes in the config
+    content::PublicKey key;
+    static Key generate(const fs::path& dir, const std::string& name = "key");
+};
+
+// Signs dir/manifest.json with the real minisign tool.
+void sign(const fs::path& pack_dir, const Key& key, const std::string& trusted_comment = "test pack",
+          bool legacy = false);
+
+// A small valid manifest (two sectors, `showcases` showcases, one campaign
+// video) whose files are written into `dir` with the given size; `files` is
+// filled in. Returns the manifest document, already saved.
+struct PackSpec {
+    std::string id = "test-pack";
+    std::int64_t version = 1;
+    int showcases = 2;
+    std::size_t file_size = 4096;
+    int extra_files = 0;  // more media files, each `file_size` bytes
+};
+nlohmann::json make_pack(const fs::path& dir, const PackSpec& spec = {});
+
+// Rewrites `files` of dir/manifest.json from the files present (what
+// `vitrine pack build` does) and saves `doc`.
+void save_manifest(const fs::path& dir, nlohmann::json doc, bool refill_files = true);
+
+// make_pack + sign.
+fs::path make_signed_pack(const fs::path& dir, const Key& key, const PackSpec& spec = {});
+
+// Flips one byte of a file in place.
+void flip_byte(const fs::path& p, std::size_t offset);
+
+// Every entry name in a directory.
+std::vector<std::string> entries(const fs::path& dir);
+
+// The `vitrine` binary under test.
+std::string vitrine_bin();
+
+}  // namespace vitrine::test
