@@ -27,7 +27,8 @@ public:
         return Field(std::move(p));
     }
     [[noreturn]] void fail(const std::string& what) const {
-        throw PackError((path_.empty() ? std::string("manifest") : path_) + ": " + what);
+        // printable(): a value holding a NUL would otherwise cut what() short.
+        throw PackError(printable((path_.empty() ? std::string("manifest") : path_) + ": " + what));
     }
     const std::string& path() const { return path_; }
 

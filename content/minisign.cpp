@@ -15,8 +15,9 @@ void ensure_sodium() {
     if (sodium_init() < 0) throw PackError("libsodium could not be initialised");
 }
 
+// Blanks around a base64 line are noise; a trusted comment keeps them (it is signed).
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     return s;
 }
@@ -27,7 +28,9 @@ std::vector<std::string_view> lines_of(std::string_view text) {
     while (start < text.size()) {
         std::size_t end = text.find('\n', start);
         if (end == std::string_view::npos) end = text.size();
-        lines.push_back(trim(text.substr(start, end - start)));
+        std::string_view line = text.substr(start, end - start);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        lines.push_back(line);
         start = end + 1;
     }
     return lines;
@@ -35,6 +38,7 @@ std::vector<std::string_view> lines_of(std::string_view text) {
 
 // Decodes standard base64 into exactly `expected` bytes, or returns false.
 bool decode_exact(std::string_view b64, std::uint8_t* out, std::size_t expected) {
+    b64 = trim(b64);
     std::size_t len = 0;
     if (sodium_base642bin(out, expected, b64.data(), b64.size(), nullptr, &len, nullptr,
                           sodium_base64_VARIANT_ORIGINAL) != 0)
@@ -48,10 +52,13 @@ constexpr std::string_view kTrusted = "trusted comment: ";
 }  // namespace
 
 std::string key_id_string(const std::array<std::uint8_t, 8>& key_id) {
-    // minisign prints the id as a little-endian 64-bit number.
+    // minisign prints the id as a little-endian 64-bit number, in hex
+    // without leading zeros.
+    std::uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = v << 8 | key_id[static_cast<std::size_t>(i)];
     char buf[17];
-    for (int i = 0; i < 8; ++i) std::snprintf(buf + 2 * i, 3, "%02X", key_id[7 - i]);
-    return std::string(buf, 16);
+    std::snprintf(buf, sizeof buf, "%llX", static_cast<unsigned long long>(v));
+    return buf;
 }
 
 std::string PublicKey::id() const { return key_id_string(key_id); }
@@ -60,6 +67,7 @@ PublicKey parse_public_key(std::string_view text) {
     ensure_sodium();
     std::string_view line;
     for (auto l : lines_of(text)) {
+        l = trim(l);
         if (l.empty() || l.starts_with(kUntrusted)) continue;
         line = l;
         break;

@@ -14,7 +14,7 @@ namespace vitrine::content {
 struct PublicKey {
     std::array<std::uint8_t, 8> key_id{};
     std::array<std::uint8_t, 32> key{};
-    // The key id as minisign prints it (16 uppercase hex digits).
+    // The key id as minisign prints it (uppercase hex, no leading zeros).
     std::string id() const;
 };
 

@@ -27,8 +27,9 @@ public:
             for (auto n : known) ok = ok || k.str() == n;
             if (!ok)
                 fail(&v, std::string(prefix) + std::string(k.str()),
-                     "unknown key (see the README for the keys of [" + std::string(prefix.substr(0, prefix.size() - 1)) +
-                         "])");
+                     prefix.empty() ? "unknown key (the sections are [device] and [packs]; see the README)"
+                                    : "unknown key (see the README for the keys of [" +
+                                          std::string(prefix.substr(0, prefix.size() - 1)) + "])");
         }
     }
 
@@ -146,8 +147,10 @@ Config parse_config(std::string_view text, const std::string& source_name, const
 }
 
 Config load_config(const std::filesystem::path& file) {
+    std::error_code ec;
     std::ifstream in(file, std::ios::binary);
-    if (!in) throw ConfigError(file.string() + ": cannot read the configuration file");
+    if (!in || !std::filesystem::is_regular_file(file, ec))
+        throw ConfigError(file.string() + ": cannot read the configuration file");
     std::stringstream ss;
     ss << in.rdbuf();
     return parse_config(ss.str(), file.string(), std::filesystem::absolute(file).parent_path());

@@ -1,1 +1,258 @@
+// parse_config and load_config: documented defaults, every key, relative paths, errors naming file, line and key.
+#include "kiosk/config.hpp"
+#include "support/support.hpp"
+
 #include <doctest/doctest.h>
+
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
+
+using namespace vitrine;
+using namespace vitrine::test;
+
+namespace {
+
+using Paths = std::vector<fs::path>;
+using Strings = std::vector<std::string>;
+
+Config parse(const std::string& text) { return parse_config(text, "vitrine.toml"); }
+
+// The message of the ConfigError that parsing `text` throws.
+std::string error_of(const std::string& text) {
+    try {
+        parse(text);
+    } catch (const ConfigError& e) { return e.what(); }
+    return "(accepted)";
+}
+
+// {line, column} of a "vitrine.toml:LINE:COLUMN: ..." message, or {0, 0}.
+std::pair<int, int> position_of(const std::string& message) {
+    int line = 0, column = 0;
+    if (std::sscanf(message.c_str(), "vitrine.toml:%d:%d:", &line, &column) != 2) return {0, 0};
+    return {line, column};
+}
+
+void check_defaults(const Config& c) {
+    CHECK(c.device.id == "kiosk-01");
+    CHECK(c.device.event == "demo-fair");
+    CHECK(c.device.data_dir == fs::path("/var/lib/vitrine"));
+    CHECK(c.device.default_language == "fr");
+    CHECK(c.device.idle_timeout_s == 60);
+    CHECK(c.packs.trusted_keys.empty());
+    CHECK(c.packs.watch_dirs == Paths{"/media", "/run/media"});
+    CHECK(c.packs.auto_install == true);
+}
+
+}  // namespace
+
+TEST_CASE("an empty configuration gives the documented defaults") {
+    const Config c = parse("");
+    check_defaults(c);
+    CHECK(c.source == "vitrine.toml");
+
+    SUBCASE("so do comments and empty sections") { check_defaults(parse("# nothing yet\n\n[device]\n[packs]\n")); }
+    SUBCASE("so does the example of the README") {
+        check_defaults(parse(R"(
+[device]
+id = "kiosk-01"                 # letters, digits, '-', '_', '.'; at most 64
+event = "demo-fair"             # the fair this kiosk stands at (same rule)
+data_dir = "/var/lib/vitrine"   # packs/, current, previous; --data overrides
+default_language = "fr"         # two or three lowercase letters
+idle_timeout_s = 60             # 10 to 3600
+
+[packs]
+trusted_keys = []               # minisign public keys (the base64 line, "RW...")
+watch_dirs = ["/media", "/run/media"]   # where USB sticks are mounted
+auto_install = true             # install a newer version found on a stick
+)"));
+    }
+    SUBCASE("the default configuration object") { check_defaults(Config{}); }
+}
+
+TEST_CASE("a full configuration sets every key") {
+    TempDir tmp;
+    const Key a = Key::generate(tmp.path, "a");
+    const Key b = Key::generate(tmp.path, "b");
+    const std::string text = R"(
+[device]
+id = "stand-B12.hall_3"
+event = "salon-industrie-2026"
+data_dir = "/srv/vitrine"
+default_language = "oc"
+idle_timeout_s = 120
+
+[packs]
+watch_dirs = ["/mnt/usb", "/media/staff"]
+auto_install = false
+)";
+    const Config c = parse(text + "trusted_keys = [\"" + a.pub_line + "\", \"" + b.pub_line + "\"]\n");
+    CHECK(c.device.id == "stand-B12.hall_3");
+    CHECK(c.device.event == "salon-industrie-2026");
+    CHECK(c.device.data_dir == fs::path("/srv/vitrine"));
+    CHECK(c.device.default_language == "oc");
+    CHECK(c.device.idle_timeout_s == 120);
+    REQUIRE(c.packs.trusted_keys.size() == 2);
+    CHECK(c.packs.trusted_keys[0].key_id == a.key.key_id);
+    CHECK(c.packs.trusted_keys[0].key == a.key.key);
+    CHECK(c.packs.trusted_keys[0].id() == a.key.id());
+    CHECK(c.packs.trusted_keys[1].key == b.key.key);
+    CHECK(c.packs.trusted_keys[1].id() == b.key.id());
+    CHECK(c.packs.trusted_keys[0].id() != c.packs.trusted_keys[1].id());
+    CHECK(c.packs.watch_dirs == Paths{"/mnt/usb", "/media/staff"});
+    CHECK(c.packs.auto_install == false);
+}
+
+TEST_CASE("values at the limits are accepted") {
+    CHECK(parse("[device]\nidle_timeout_s = 10\n").device.idle_timeout_s == 10);
+    CHECK(parse("[device]\nidle_timeout_s = 3600\n").device.idle_timeout_s == 3600);
+    CHECK(parse("[device]\nid = \"" + std::string(64, 'k') + "\"\n").device.id == std::string(64, 'k'));
+    CHECK(parse("[device]\ndefault_language = \"en\"\n").device.default_language == "en");
+    CHECK(parse("[packs]\nwatch_dirs = []\n").packs.watch_dirs.empty());
+    CHECK(parse("device.id = \"dotted-key\"\n").device.id == "dotted-key");
+}
+
+TEST_CASE("relative paths are relative to the configuration file's directory") {
+    TempDir tmp;
+    const fs::path file = tmp / "etc/vitrine/vitrine.toml";
+    write_file(file, "[device]\ndata_dir = \"state\"\n[packs]\nwatch_dirs = [\"usb\", \"../mnt\", \"/media\"]\n");
+
+    const Config c = load_config(file);
+    CHECK(c.source == file.string());
+    CHECK(c.device.data_dir == tmp / "etc/vitrine/state");
+    CHECK(c.packs.watch_dirs == Paths{tmp / "etc/vitrine/usb", tmp / "etc/vitrine/../mnt", "/media"});
+
+    SUBCASE("absolute paths stay as they are") {
+        write_file(file, "[device]\ndata_dir = \"/var/lib/other\"\n[packs]\nwatch_dirs = [\"/run/media\"]\n");
+        const Config abs = load_config(file);
+        CHECK(abs.device.data_dir == fs::path("/var/lib/other"));
+        CHECK(abs.packs.watch_dirs == Paths{"/run/media"});
+    }
+    SUBCASE("parse_config resolves against the directory it is given") {
+        const Config d = parse_config("[device]\ndata_dir = \"state\"\n", "x.toml", "/opt/kiosk");
+        CHECK(d.device.data_dir == fs::path("/opt/kiosk/state"));
+    }
+    SUBCASE("the defaults are absolute and are not moved") {
+        write_file(file, "");
+        const Config d = load_config(file);
+        CHECK(d.device.data_dir == fs::path("/var/lib/vitrine"));
+        CHECK(d.packs.watch_dirs == Paths{"/media", "/run/media"});
+    }
+}
+
+TEST_CASE("unknown sections and keys are errors naming the file, the line and the key") {
+    SUBCASE("an unknown section") {
+        const std::string e = error_of("[device]\nid = \"kiosk-01\"\n\n[platfrom]\nrotation = 90\n");
+        CHECK(e.starts_with("vitrine.toml:4: "));
+        CHECK(e.find("platfrom") != std::string::npos);
+        CHECK(e.find("unknown key") != std::string::npos);
+    }
+    SUBCASE("a section the design has but this version does not") {
+        const std::string e = error_of("[staff]\npin = \"1234\"\n");
+        CHECK(e.starts_with("vitrine.toml:1: staff: unknown key"));
+    }
+    SUBCASE("an unknown key in [device]") {
+        const std::string e = error_of("[device]\nid = \"kiosk-01\"\nidle_timeout = 5\n");
+        CHECK(e.starts_with("vitrine.toml:3: device.idle_timeout: unknown key"));
+        CHECK(e.find("[device]") != std::string::npos);
+    }
+    SUBCASE("an unknown key in [packs]") {
+        const std::string e = error_of("[packs]\nauto_install = true\n\ntrusted_key = []\n");
+        CHECK(e.starts_with("vitrine.toml:4: packs.trusted_key: unknown key"));
+        CHECK(e.find("[packs]") != std::string::npos);
+    }
+    SUBCASE("a top-level key") {
+        CHECK(error_of("\nid = \"kiosk-01\"\n").starts_with("vitrine.toml:2: id: unknown key"));
+    }
+}
+
+TEST_CASE("wrong types are errors naming the file, the line and the key") {
+    struct Case {
+        std::string text, message;
+    };
+    const Case cases[] = {
+        {"[packs]\nauto_install = \"yes\"\n", "vitrine.toml:2: packs.auto_install: must be true or false"},
+        {"[packs]\nauto_install = 1\n", "vitrine.toml:2: packs.auto_install: must be true or false"},
+        {"[device]\nidle_timeout_s = \"60\"\n", "vitrine.toml:2: device.idle_timeout_s: must be an integer"},
+        {"[device]\nidle_timeout_s = 60.0\n", "vitrine.toml:2: device.idle_timeout_s: must be an integer"},
+        {"[packs]\ntrusted_keys = \"RWQBla\"\n", "vitrine.toml:2: packs.trusted_keys: must be an array of strings"},
+        {"[packs]\nwatch_dirs = \"/media\"\n", "vitrine.toml:2: packs.watch_dirs: must be an array of strings"},
+        {"[packs]\nwatch_dirs = [\n  \"/media\",\n  3,\n]\n",
+         "vitrine.toml:4: packs.watch_dirs: must be an array of strings"},
+        {"[device]\nid = 12\n", "vitrine.toml:2: device.id: must be a string"},
+        {"[device]\n\ndata_dir = [\"/srv\"]\n", "vitrine.toml:3: device.data_dir: must be a string"},
+        {"[device]\ndefault_language = true\n", "vitrine.toml:2: device.default_language: must be a string"},
+        {"device = \"kiosk-01\"\n", "vitrine.toml:1: device: must be a table ([device])"},
+        {"packs = 3\n", "vitrine.toml:1: packs: must be a table ([packs])"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.text);
+        CHECK(error_of(c.text).starts_with(c.message));
+    }
+}
+
+TEST_CASE("out-of-range and malformed values are errors naming the file, the line and the key") {
+    for (const std::string& value : Strings{"5", "9", "3601", "100000", "-60", "0"}) {
+        CAPTURE(value);
+        CHECK(error_of("[device]\nidle_timeout_s = " + value + "\n") ==
+              "vitrine.toml:2: device.idle_timeout_s: must be between 10 and 3600");
+    }
+    for (const std::string& id : Strings{"kiosk 01", "", "kiosk/01", "kiosk-é", std::string(65, 'k')}) {
+        CAPTURE(id);
+        CHECK(error_of("[device]\nid = \"" + id + "\"\n").starts_with("vitrine.toml:2: device.id: "));
+    }
+    CHECK(error_of("[device]\nevent = \"demo fair\"\n").starts_with("vitrine.toml:2: device.event: "));
+    for (const std::string& lang : Strings{"French", "FR", "f", "fran", "f1", ""}) {
+        CAPTURE(lang);
+        CHECK(error_of("[device]\n\ndefault_language = \"" + lang + "\"\n") ==
+              "vitrine.toml:3: device.default_language: a language code like \"fr\"");
+    }
+}
+
+TEST_CASE("a bad trusted key names its index and its line") {
+    TempDir tmp;
+    const Key a = Key::generate(tmp.path);
+    SUBCASE("on one line") {
+        const std::string e = error_of("[packs]\ntrusted_keys = [\"" + a.pub_line + "\", \"RWQnot-a-key\"]\n");
+        CHECK(e.starts_with("vitrine.toml:2: packs.trusted_keys[1]: "));
+        CHECK(e.find("not a minisign public key") != std::string::npos);
+    }
+    SUBCASE("one key per line") {
+        const std::string e = error_of("[packs]\ntrusted_keys = [\n  \"" + a.pub_line + "\",\n  \"" +
+                                       a.pub_line.substr(0, 40) + "\",\n]\n");
+        CHECK(e.starts_with("vitrine.toml:4: packs.trusted_keys[1]: "));
+        CHECK(e.find("not a minisign public key") != std::string::npos);
+    }
+    SUBCASE("the first one") {
+        const std::string e = error_of("[packs]\ntrusted_keys = [\"untrusted comment: x\"]\n");
+        CHECK(e.starts_with("vitrine.toml:2: packs.trusted_keys[0]: "));
+    }
+}
+
+TEST_CASE("a TOML syntax error gives the line and the column") {
+    CHECK(position_of(error_of("[device]\nidle_timeout_s = 6 0\n")) == std::pair(2, 20));
+    CHECK(position_of(error_of("[device]\n\n\nidle_timeout_s =\n")).first == 4);
+    CHECK(position_of(error_of("[packs]\nauto_install = true\nauto_install = false\n")).first == 3);
+
+    const auto unterminated = position_of(error_of("[device]\nid = \"kiosk-01\nevent = \"x\"\n"));
+    CHECK(unterminated.first == 2);
+    CHECK(unterminated.second > 1);
+}
+
+TEST_CASE("load_config names the file it cannot read") {
+    TempDir tmp;
+    const fs::path missing = tmp / "missing/vitrine.toml";
+    CHECK_THROWS_WITH_AS(load_config(missing), doctest::Contains(missing.string().c_str()), ConfigError);
+    CHECK_THROWS_WITH_AS(load_config(missing), doctest::Contains("cannot read"), ConfigError);
+
+    SUBCASE("a directory is not a configuration file") {
+        CHECK_THROWS_WITH_AS(load_config(tmp.path), doctest::Contains(tmp.path.string().c_str()), ConfigError);
+    }
+    SUBCASE("errors in a loaded file name that file") {
+        const fs::path file = tmp / "vitrine.toml";
+        write_file(file, "[device]\nidle_timeout_s = 1\n");
+        CHECK_THROWS_WITH_AS(load_config(file),
+                             doctest::Contains((file.string() + ":2: device.idle_timeout_s").c_str()), ConfigError);
+    }
+}
