@@ -51,23 +51,14 @@ std::string now_rfc3339() {
     throw PackError(what + " (" + describe_errno(err) + ")");
 }
 
-void fsync_path(const fs::path& p) {
+// fsync(2) of `p`, or with `whole_fs` syncfs(2) of the file system holding it.
+void flush(const fs::path& p, bool whole_fs = false) {
     int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) fail_io("cannot open " + p.string() + " to flush it", errno);
-    int r = ::fsync(fd);
+    int r = whole_fs ? ::syncfs(fd) : ::fsync(fd);
     int err = errno;
     ::close(fd);
     if (r != 0) fail_io("cannot flush " + p.string() + " to disk", err);
-}
-
-// Flushes the whole file system holding `p`.
-void sync_filesystem(const fs::path& p) {
-    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail_io("cannot open " + p.string() + " to flush it", errno);
-    int r = ::syncfs(fd);
-    int err = errno;
-    ::close(fd);
-    if (r != 0) fail_io("cannot flush the pack to disk", err);
 }
 
 void write_file(const fs::path& p, std::string_view data) {
@@ -309,7 +300,7 @@ void PackStore::switch_link(const char* name, const std::string& dir_name) {
         ::unlink(tmp.c_str());
         fail_io(std::string("cannot switch the ") + name + " pack link", err);
     }
-    fsync_path(data_dir_);
+    flush(data_dir_);
 }
 
 void PackStore::remove_unreferenced() {
@@ -323,7 +314,7 @@ void PackStore::remove_unreferenced() {
         fs::path trash = packs_dir() / (".trash-" + name + "-" + random_hex(4));
         if (::rename(entry.path().c_str(), trash.c_str()) == 0) doomed.push_back(trash);
     }
-    if (!doomed.empty()) fsync_path(packs_dir());
+    if (!doomed.empty()) flush(packs_dir());
     for (const auto& d : doomed) fs::remove_all(d, ec);
 }
 
@@ -405,7 +396,7 @@ InstallResult PackStore::install(const fs::path& source, std::span<const PublicK
         // Every file and directory of the staging copy on disk before the
         // rename makes it a pack: one syncfs(2) instead of a journal commit
         // per file (a third of the install time on a pack of 64 files).
-        sync_filesystem(staging);
+        flush(staging, true);
 
         const fs::path target = packs_dir() / name;
         if (fs::exists(target, ec)) {
@@ -416,7 +407,7 @@ InstallResult PackStore::install(const fs::path& source, std::span<const PublicK
         } else if (::rename(staging.c_str(), target.c_str()) != 0) {
             fail_io("cannot move the pack into " + target.string(), errno);
         }
-        fsync_path(packs_dir());
+        flush(packs_dir());
     } catch (...) {
         fs::remove_all(staging, ec);
         throw;

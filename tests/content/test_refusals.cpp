@@ -5,6 +5,8 @@
 
 #include <sys/stat.h>
 
+#include <functional>
+
 using namespace vitrine;
 using namespace vitrine::test;
 using content::PackError;
@@ -23,6 +25,15 @@ struct Refusals : StoreFixture {
         return dir;
     }
     nlohmann::json manifest(const fs::path& dir) { return nlohmann::json::parse(read_file(dir / "manifest.json")); }
+    // A version 2 pack whose manifest `spoil` changed before it was signed.
+    fs::path signed_v2(const std::function<void(nlohmann::json&)>& spoil) {
+        fs::path dir = v2();
+        auto doc = manifest(dir);
+        spoil(doc);
+        save_manifest(dir, doc, false);
+        sign(dir, key);
+        return dir;
+    }
 
     // Both `pack verify` and `pack install` refuse, saying `text`, and nothing changes.
     void refused(const fs::path& dir, const std::string& text) {
@@ -184,22 +195,18 @@ TEST_CASE_FIXTURE(Refusals, "a symlinked directory inside the pack") {
 }
 
 TEST_CASE_FIXTURE(Refusals, "a FIFO where a file should be") {
-    fs::path dir = v2();
-    auto doc = manifest(dir);
+    fs::path dir = signed_v2([](nlohmann::json& doc) {
+        doc["files"]["media/pipe"] = {{"size", 0},
+                                      {"sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}};
+    });
     ::mkfifo((dir / "media/pipe").c_str(), 0644);
-    doc["files"]["media/pipe"] = {{"size", 0},
-                                  {"sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}};
-    save_manifest(dir, doc, false);
-    sign(dir, key);
     refused(dir, "media/pipe: not a regular file");
 }
 
 TEST_CASE_FIXTURE(Refusals, "a manifest over the size cap") {
-    fs::path dir = v2();
-    auto doc = manifest(dir);
-    doc["pack"]["about"] = {{"fr", std::string(9 << 20, 'a')}};
-    save_manifest(dir, doc, false);
-    sign(dir, key);
+    fs::path dir = signed_v2([](nlohmann::json& doc) {
+        doc["pack"]["about"] = {{"fr", std::string(9 << 20, 'a')}};
+    });
     refused(dir, "manifest.json: larger than the 8192 KiB limit");
 }
 
@@ -211,20 +218,16 @@ TEST_CASE_FIXTURE(Refusals, "malformed JSON") {
 }
 
 TEST_CASE_FIXTURE(Refusals, "wrong types") {
-    fs::path dir = v2();
-    auto doc = manifest(dir);
-    doc["showcases"][1]["figures"] = "many";
-    save_manifest(dir, doc, false);
-    sign(dir, key);
+    fs::path dir = signed_v2([](nlohmann::json& doc) {
+        doc["showcases"][1]["figures"] = "many";
+    });
     refused(dir, "showcases[1] \"showcase-1\".figures: must be an array, not string");
 }
 
 TEST_CASE_FIXTURE(Refusals, "duplicate showcase ids") {
-    fs::path dir = v2();
-    auto doc = manifest(dir);
-    doc["showcases"][1]["id"] = "showcase-0";
-    save_manifest(dir, doc, false);
-    sign(dir, key);
+    fs::path dir = signed_v2([](nlohmann::json& doc) {
+        doc["showcases"][1]["id"] = "showcase-0";
+    });
     refused(dir, "showcases[1] \"showcase-0\".id: duplicate showcase id \"showcase-0\"");
 }
 
@@ -252,11 +255,9 @@ TEST_CASE_FIXTURE(Refusals, "references to files not in the list") {
 }
 
 TEST_CASE_FIXTURE(Refusals, "an unknown format number") {
-    fs::path dir = v2();
-    auto doc = manifest(dir);
-    doc["format"] = 2;
-    save_manifest(dir, doc, false);
-    sign(dir, key);
+    fs::path dir = signed_v2([](nlohmann::json& doc) {
+        doc["format"] = 2;
+    });
     refused(dir, "format: unsupported format 2");
 }
 
