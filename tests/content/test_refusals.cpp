@@ -89,13 +89,21 @@ TEST_CASE_FIXTURE(Refusals, "a flipped byte in the manifest") {
     refused(dir, "bad signature: manifest.json was changed");
 }
 
-TEST_CASE_FIXTURE(Refusals, "a flipped byte in the signature") {
+TEST_CASE_FIXTURE(Refusals, "a changed byte in the signature") {
     fs::path dir = v2();
     sign(dir, key);
     std::string sig = read_file(dir / "manifest.json.minisig");
-    std::size_t line2 = sig.find('\n') + 1;
-    flip_byte(dir / "manifest.json.minisig", line2 + 30);  // inside the Ed25519 signature
-    refused(dir, "bad signature");
+    std::size_t at = sig.find('\n') + 1 + 30;  // inside the Ed25519 signature
+    SUBCASE("still valid base64") {
+        sig[at] = sig[at] == 'A' ? 'B' : 'A';
+        write_file(dir / "manifest.json.minisig", sig);
+        refused(dir, "bad signature");
+    }
+    SUBCASE("no longer base64") {
+        sig[at] = '*';
+        write_file(dir / "manifest.json.minisig", sig);
+        refused(dir, "manifest.json.minisig: the signature line is not valid base64");
+    }
 }
 
 TEST_CASE_FIXTURE(Refusals, "an edited trusted comment") {
