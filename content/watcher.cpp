@@ -4,6 +4,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 namespace fs = std::filesystem;
 
 namespace vitrine::content {
@@ -142,34 +144,34 @@ void PackWatcher::scan_now() {
     publish();
 
     if (!options_.auto_install) return;
-    for (auto& [path, seen] : seen_) {
-        FoundPack& f = seen.found;
-        if (f.state != FoundPack::State::Ready) continue;
+    // Highest version first: two sticks with versions 2 and 3 give one install.
+    std::vector<FoundPack*> ready;
+    for (auto& [path, seen] : seen_)
+        if (seen.found.state == FoundPack::State::Ready) ready.push_back(&seen.found);
+    std::sort(ready.begin(), ready.end(), [](const FoundPack* a, const FoundPack* b) { return a->version > b->version; });
+    for (FoundPack* f : ready) {
+        f->relation = relation_to(PackInfo{f->id, f->version, {}, {}, {}}, store_.current());
         // Only the same pack, newer, or a first pack: another pack id, or an
         // older version, needs a staff member's decision.
-        if (f.relation != Relation::Newer && f.relation != Relation::NothingInstalled) continue;
-        f.state = FoundPack::State::Installing;
+        if (f->relation != Relation::Newer && f->relation != Relation::NothingInstalled) continue;
+        f->state = FoundPack::State::Installing;
         publish();
         try {
             InstallOptions opt;
             opt.progress = [&](const Progress& p) {
                 // Publishing a snapshot per MiB is cheap next to copying it.
-                f.progress = p;
+                f->progress = p;
                 publish();
             };
-            InstallResult r = store_.install(path, options_.trusted, opt);
-            f.state = FoundPack::State::Installed;
-            f.message = "installed " + r.pack.dir_name;
+            InstallResult r = store_.install(f->path, options_.trusted, opt);
+            f->state = FoundPack::State::Installed;
+            f->message = "installed " + r.pack.dir_name;
             ++installed_count_;
         } catch (const PackError& e) {
-            f.state = FoundPack::State::Failed;
-            f.message = e.what();
+            f->state = FoundPack::State::Failed;
+            f->message = e.what();
         }
-        publish();
     }
-    // Re-examine what the install changed: other sticks' relation to the new current pack.
-    for (auto& [path, seen] : seen_)
-        if (seen.found.state == FoundPack::State::Ready) seen.found.relation = examine(path).relation;
     publish();
 }
 

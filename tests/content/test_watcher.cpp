@@ -84,6 +84,20 @@ TEST_CASE_FIXTURE(WatcherFixture, "auto-installs a newer valid pack, once") {
     CHECK(w.status()->packs[0].state == FoundPack::State::Installed);
 }
 
+TEST_CASE_FIXTURE(WatcherFixture, "two newer sticks at once: the highest version is installed, once") {
+    install(pack("v1", 1));
+    make_signed_pack(media / "A", key, PackSpec{.version = 2});
+    make_signed_pack(media / "B", key, PackSpec{.version = 3});
+    PackWatcher w(store, options());
+    w.scan_now();
+    auto s = w.status();
+    CHECK(current_version() == 3);
+    CHECK(s->installed_count == 1);
+    CHECK(find(*s, media / "B")->state == FoundPack::State::Installed);
+    CHECK(find(*s, media / "A")->state == FoundPack::State::Ready);
+    CHECK(find(*s, media / "A")->relation == Relation::Older);
+}
+
 TEST_CASE_FIXTURE(WatcherFixture, "never auto-installs an older version or another pack") {
     install(pack("v5", 5));
     make_signed_pack(media / "OLD", key, PackSpec{.version = 4});
