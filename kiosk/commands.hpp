@@ -29,5 +29,6 @@ private:
 void guarded(CommandContext& ctx, bool json, const std::function<void()>& body);
 
 void add_pack_commands(CLI::App& app, CommandContext& ctx);
+void add_run_commands(CLI::App& app, CommandContext& ctx);
 
 }  // namespace vitrine

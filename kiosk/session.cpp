@@ -29,6 +29,8 @@ void Session::touch() {
     if (screen_ == Screen::Attract) screen_ = Screen::Grid;
 }
 
+void Session::input() { activity(); }
+
 void Session::open(const std::string& showcase_id) {
     activity();
     for (std::size_t i = 0; i < visible_.size(); ++i)

@@ -28,6 +28,7 @@ public:
 
     // Visitor actions; each one is activity that restarts the idle timer.
     void touch();  // any touch: leaves the attract loop, dismisses "still there?"
+    void input();  // a finger on the screen, wherever: only restarts the idle timer
     void open(const std::string& showcase_id);
     void next();      // next showcase of the filtered list, wrapping
     void previous();  // previous one, wrapping

@@ -1,0 +1,507 @@
+#include "kiosk/ui/app.hpp"
+
+#include "content/catalogue.hpp"
+#include "content/error.hpp"
+#include "content/watcher.hpp"
+#include "kiosk/clock.hpp"
+#include "kiosk/i18n.hpp"
+#include "kiosk/images.hpp"
+#include "kiosk/session.hpp"
+#include "kiosk/ui/screens.hpp"
+#include "kiosk/ui/widgets.hpp"
+#include "kiosk/video.hpp"
+
+#include <SDL2/SDL.h>
+#include <GLES3/gl3.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <backends/imgui_impl_sdl.h>
+#include <imgui.h>
+#include <stb_image_write.h>
+
+#include <unistd.h>
+
+#include <cfloat>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace vitrine::ui {
+namespace {
+
+void log(const std::string& line) { std::cerr << "vitrine: " << line << "\n"; }
+
+// The finger (or mouse, or script) as Dear ImGui sees it. Fed from SDL
+// events, so a script's taps take the same path as a visitor's; a press
+// and its release always land on different frames, or ImGui misses the tap.
+class Pointer {
+public:
+    void handle(const SDL_Event& e, ImVec2 display) {
+        switch (e.type) {
+        case SDL_MOUSEMOTION:
+            if (e.motion.which != SDL_TOUCH_MOUSEID) queue({float(e.motion.x), float(e.motion.y)}, current_down());
+            break;
+        case SDL_MOUSEBUTTONDOWN:
+        case SDL_MOUSEBUTTONUP:
+            if (e.button.which != SDL_TOUCH_MOUSEID && e.button.button == SDL_BUTTON_LEFT)
+                queue({float(e.button.x), float(e.button.y)}, e.type == SDL_MOUSEBUTTONDOWN);
+            break;
+        case SDL_FINGERDOWN:
+        case SDL_FINGERMOTION:
+        case SDL_FINGERUP:
+            queue({e.tfinger.x * display.x, e.tfinger.y * display.y}, e.type != SDL_FINGERUP);
+            break;
+        }
+    }
+    // Applies what happened since the last frame; holds a release back one
+    // frame when the press came in the same frame.
+    void apply(ImGuiIO& io) {
+        bool changed = false;
+        while (!pending_.empty()) {
+            State s = pending_.front();
+            if (s.down != state_.down && changed) break;
+            changed = changed || s.down != state_.down;
+            state_ = s;
+            pending_.erase(pending_.begin());
+            // A finger leaves the glass when it is lifted: nothing stays
+            // "hovered" after a tap.
+            // (on the next frame: the release must land on the widget).
+            if (!state_.down && changed) {
+                pending_.insert(pending_.begin(), State{{-FLT_MAX, -FLT_MAX}, false});
+                break;
+            }
+        }
+        io.MousePos = state_.pos;
+        io.MouseDown[0] = state_.down;
+        for (int i = 1; i < 5; ++i) io.MouseDown[i] = false;
+    }
+    bool busy() const { return !pending_.empty() || state_.down; }
+
+private:
+    struct State {
+        ImVec2 pos{-FLT_MAX, -FLT_MAX};
+        bool down = false;
+    };
+    bool current_down() const { return pending_.empty() ? state_.down : pending_.back().down; }
+    void queue(ImVec2 pos, bool down) { pending_.push_back({pos, down}); }
+    State state_;
+    std::vector<State> pending_;
+};
+
+class Kiosk {
+public:
+    Kiosk(const Config& config, const AppOptions& options) : config_(config), options_(options) {}
+    ~Kiosk() { shutdown(); }
+    int run();
+
+private:
+    bool start();
+    void shutdown();
+    void frame();
+    void direct_video();
+    void check_new_pack();
+    bool script_step();  // false when the script is over
+    void screenshot(const fs::path& file);
+    ImVec2 display() const { return {float(width_), float(height_)}; }
+
+    const Config& config_;
+    AppOptions options_;
+    SDL_Window* window_ = nullptr;
+    SDL_GLContext gl_ = nullptr;
+    int width_ = 0, height_ = 0;
+    bool imgui_ = false;
+
+    KioskClock clock_;
+    content::PackStore store_{config_.device.data_dir};
+    std::unique_ptr<content::PackWatcher> watcher_;
+    std::uint64_t installs_seen_ = 0;
+    std::unique_ptr<Catalogs> catalogs_;
+    std::unique_ptr<Session> session_;
+    std::unique_ptr<ImageCache> images_;
+    std::unique_ptr<VideoPlayer> video_;
+    std::uint32_t wake_event_ = 0;
+
+    AttractScreen attract_;
+    GridScreen grid_;
+    ShowcaseScreen showcase_;
+    Pointer pointer_;
+    std::uint64_t generation_ = 0;
+    std::string video_key_;  // what the player was last told to play
+    bool animating_ = true;
+    int settle_frames_ = 2;
+    std::chrono::steady_clock::time_point last_frame_ = std::chrono::steady_clock::now();
+
+    // Script state
+    std::size_t step_ = 0;
+    int step_frames_ = 0;
+    std::chrono::steady_clock::time_point step_started_;
+    std::optional<fs::path> shot_pending_;
+    int exit_code_ = 0;
+};
+
+bool Kiosk::start() {
+    if (options_.headless) SDL_SetHint(SDL_HINT_VIDEODRIVER, "offscreen");
+    SDL_SetHint(SDL_HINT_TOUCH_MOUSE_EVENTS, "0");  // fingers are handled as fingers
+    SDL_SetHint(SDL_HINT_MOUSE_TOUCH_EVENTS, "0");
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
+        log(std::string("cannot start the display: ") + SDL_GetError());
+        return false;
+    }
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_ES);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
+    SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
+    Uint32 flags = SDL_WINDOW_OPENGL | SDL_WINDOW_ALLOW_HIGHDPI;
+    int w = options_.width, h = options_.height;
+    if (w == 0 || h == 0) {
+        SDL_DisplayMode mode;
+        if (!options_.headless && SDL_GetDesktopDisplayMode(0, &mode) == 0 && mode.w > 0) {
+            w = mode.w;
+            h = mode.h;
+            flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+        } else {
+            w = options_.portrait ? 1080 : 1920;
+            h = options_.portrait ? 1920 : 1080;
+        }
+    }
+    window_ = SDL_CreateWindow("Vitrine", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h, flags);
+    if (!window_) {
+        log(std::string("cannot open the window: ") + SDL_GetError());
+        return false;
+    }
+    gl_ = SDL_GL_CreateContext(window_);
+    if (!gl_) {
+        log(std::string("cannot create an OpenGL ES 3 context: ") + SDL_GetError());
+        return false;
+    }
+    SDL_GL_MakeCurrent(window_, gl_);
+    SDL_GL_SetSwapInterval(1);
+    SDL_GL_GetDrawableSize(window_, &width_, &height_);
+    SDL_ShowCursor(SDL_DISABLE);
+    wake_event_ = SDL_RegisterEvents(1);
+
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    imgui_ = true;
+    ImGui_ImplSDL2_InitForOpenGL(window_, gl_);
+    ImGui_ImplOpenGL3_Init("#version 300 es");
+    setup_style_and_fonts(static_cast<float>(std::min(width_, height_)) / 1080.f);
+
+    try {
+        catalogs_ = std::make_unique<Catalogs>(Catalogs::load(options_.assets_dir / "i18n", config_.device.default_language));
+        SessionOptions so;
+        so.default_language = config_.device.default_language;
+        so.idle_timeout = std::chrono::seconds(config_.device.idle_timeout_s);
+        session_ = std::make_unique<Session>(so, content::load_current(store_), clock_);
+    } catch (const std::exception& e) {
+        log(e.what());
+        return false;
+    }
+    ImageCache::Options io;
+    io.wake = [ev = wake_event_] {
+        SDL_Event e{};
+        e.type = ev;
+        SDL_PushEvent(&e);
+    };
+    io.log = log;
+    images_ = std::make_unique<ImageCache>(io);
+    VideoPlayer::Options vo;
+    vo.audio_output = options_.headless ? "null" : "auto";
+    if (options_.headless) vo.hwdec = "no";  // nothing to probe on a machine with no display
+    vo.log = [](VideoPlayer::LogLevel level, const std::string& prefix, const std::string& text) {
+        log(std::string(level == VideoPlayer::LogLevel::Error ? "video error: " : "video warning: ") + prefix + ": " +
+            text);
+    };
+    video_ = std::make_unique<VideoPlayer>(vo);
+
+    content::PackWatcher::Options wo;
+    wo.dirs = config_.packs.watch_dirs;
+    wo.trusted = config_.packs.trusted_keys;
+    wo.auto_install = config_.packs.auto_install;
+    watcher_ = std::make_unique<content::PackWatcher>(store_, wo);
+    installs_seen_ = watcher_->status()->installed_count;
+    if (!config_.packs.trusted_keys.empty()) watcher_->start();
+    log("started on " + std::string(SDL_GetCurrentVideoDriver()) + ", " + std::to_string(width_) + "x" +
+        std::to_string(height_) + ", pack " + session_->pack().dir_name);
+    return true;
+}
+
+void Kiosk::shutdown() {
+    if (watcher_) watcher_->stop();
+    video_.reset();
+    images_.reset();
+    if (imgui_) {
+        ImGui_ImplOpenGL3_Shutdown();
+        ImGui_ImplSDL2_Shutdown();
+        ImGui::DestroyContext();
+        imgui_ = false;
+    }
+    if (gl_) SDL_GL_DeleteContext(gl_);
+    if (window_) SDL_DestroyWindow(window_);
+    gl_ = nullptr;
+    window_ = nullptr;
+    SDL_Quit();
+}
+
+void Kiosk::check_new_pack() {
+    auto status = watcher_->status();
+    if (status->installed_count == installs_seen_) return;
+    installs_seen_ = status->installed_count;
+    try {
+        session_->offer_pack(content::load_current(store_));
+        log("a new pack is installed; it will show on the attract loop");
+    } catch (const content::PackError& e) {
+        log(std::string("the new pack cannot be read: ") + e.what());
+    }
+}
+
+// The attract loop plays the campaign; the showcase screen plays its own
+// film (it knows what its gallery shows); anything else stops the player.
+void Kiosk::direct_video() {
+    const auto& pack = session_->pack();
+    if (session_->screen() == Screen::Attract) {
+        std::string key = "loop:" + pack.dir_name;
+        if (key != video_key_) {
+            std::vector<VideoPlayer::Item> items;
+            for (const auto& c : session_->manifest().campaign) {
+                VideoPlayer::Item it{pack.file(c.video), {}};
+                for (const auto& [lang, path] : c.subtitles) it.subtitles[lang] = pack.file(path);
+                items.push_back(std::move(it));
+            }
+            video_->set_muted(true);
+            video_->play_loop(items);
+            video_key_ = key;
+        }
+    } else if (session_->screen() == Screen::Grid && !video_key_.empty()) {
+        video_->stop();
+        video_key_.clear();
+    }
+    video_->set_language(session_->language(), config_.device.default_language);
+    session_->set_watching(video_key_.starts_with("once:") && !video_->paused() && !video_->ended());
+}
+
+void Kiosk::frame() {
+    auto now = std::chrono::steady_clock::now();
+    float dt = std::min(0.1f, std::chrono::duration<float>(now - last_frame_).count());
+    last_frame_ = now;
+
+    check_new_pack();
+    session_->tick();
+    if (session_->generation() != generation_) {
+        generation_ = session_->generation();
+        grid_.forget();
+        showcase_.forget();
+    }
+    direct_video();
+    video_->render_if_needed();
+    images_->upload_ready();
+
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplSDL2_NewFrame();
+    ImGuiIO& io = ImGui::GetIO();
+    io.DisplaySize = display();
+    io.DisplayFramebufferScale = {1, 1};
+    io.DeltaTime = dt > 0 ? dt : 1.f / 60;
+    pointer_.apply(io);
+    if (io.MouseDown[0] && !session_->still_there()) session_->input();
+    registry().begin_frame();
+    ImGui::NewFrame();
+
+    Frame f{*session_, *catalogs_, *images_, *video_, display(), height_ > width_, dt, video_key_};
+    switch (session_->screen()) {
+    case Screen::Attract: attract_.draw(f); break;
+    case Screen::Grid: grid_.draw(f); break;
+    case Screen::Showcase: showcase_.draw(f); break;
+    }
+    idle_overlay(f);
+    animating_ = f.animating;
+
+    registry().end_frame();
+    ImGui::Render();
+    glViewport(0, 0, width_, height_);
+    glClearColor(0, 0, 0, 1);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    // Debian's ImGui GL3 backend is built for desktop GL: on GL ES it saves
+    // and restores GL_POLYGON_MODE and GL_PRIMITIVE_RESTART, which ES does
+    // not have. Harmless, but the errors it leaves would be read by mpv's
+    // own checks as its errors. Drain them here.
+    while (glGetError() != GL_NO_ERROR) {}
+    if (shot_pending_) {
+        screenshot(*shot_pending_);
+        shot_pending_.reset();
+    }
+    SDL_GL_SwapWindow(window_);
+    video_->report_swap();
+}
+
+void Kiosk::screenshot(const fs::path& file) {
+    std::vector<unsigned char> px(static_cast<std::size_t>(width_) * height_ * 4);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadPixels(0, 0, width_, height_, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
+    // GL's rows go bottom-up; a PNG's top-down.
+    std::vector<unsigned char> flipped(px.size());
+    std::size_t row = static_cast<std::size_t>(width_) * 4;
+    for (int y = 0; y < height_; ++y)
+        std::copy_n(px.data() + row * static_cast<std::size_t>(height_ - 1 - y), row,
+                    flipped.data() + row * static_cast<std::size_t>(y));
+    for (std::size_t i = 3; i < flipped.size(); i += 4) flipped[i] = 255;
+    std::error_code ec;
+    if (file.has_parent_path()) fs::create_directories(file.parent_path(), ec);
+    if (!stbi_write_png(file.c_str(), width_, height_, 4, flipped.data(), static_cast<int>(row)))
+        throw ScriptError("cannot write " + file.string());
+    log("wrote " + file.string());
+}
+
+// One step of the script per call, spread over frames: a tap is a press on
+// one frame and a release on the next, then the UI gets frames to settle.
+bool Kiosk::script_step() {
+    if (step_ >= options_.script.size()) return false;
+    const Step& s = options_.script[step_];
+    auto fail = [&](const std::string& what) {
+        throw ScriptError(options_.script_source + ":" + std::to_string(s.line) + ": " + what);
+    };
+    auto num = [&](std::size_t i) { return std::stod(s.args.at(i)); };
+    auto push_mouse = [&](Uint32 type, float x, float y) {
+        SDL_Event e{};
+        e.type = type;
+        if (type == SDL_MOUSEMOTION) {
+            e.motion.x = static_cast<Sint32>(x);
+            e.motion.y = static_cast<Sint32>(y);
+        } else {
+            e.button.button = SDL_BUTTON_LEFT;
+            e.button.x = static_cast<Sint32>(x);
+            e.button.y = static_cast<Sint32>(y);
+        }
+        SDL_PushEvent(&e);
+    };
+    auto done = [&] {
+        ++step_;
+        step_frames_ = 0;
+        settle_frames_ = 3;
+    };
+    if (settle_frames_ > 0) {
+        --settle_frames_;
+        return true;
+    }
+    if (step_frames_ == 0) step_started_ = std::chrono::steady_clock::now();
+    int frame = step_frames_++;
+    if (s.verb == "tap" || s.verb == "tap-at") {
+        ImVec2 at;
+        if (s.verb == "tap") {
+            const WidgetRect* w = registry().find(s.text);
+            if (!w) fail("tap: no visible widget labelled \"" + s.text + "\"");
+            at = w->centre();
+        } else {
+            at = {static_cast<float>(num(0)), static_cast<float>(num(1))};
+        }
+        push_mouse(SDL_MOUSEMOTION, at.x, at.y);
+        push_mouse(SDL_MOUSEBUTTONDOWN, at.x, at.y);
+        push_mouse(SDL_MOUSEBUTTONUP, at.x, at.y);
+        done();
+    } else if (s.verb == "swipe") {
+        double ms = s.args.size() > 4 ? num(4) : 300;
+        double t = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - step_started_).count();
+        double k = std::min(1.0, t / std::max(1.0, ms));
+        float x = static_cast<float>(num(0) + (num(2) - num(0)) * k), y = static_cast<float>(num(1) + (num(3) - num(1)) * k);
+        if (frame == 0) {
+            push_mouse(SDL_MOUSEMOTION, x, y);
+            push_mouse(SDL_MOUSEBUTTONDOWN, x, y);
+        } else {
+            push_mouse(SDL_MOUSEMOTION, x, y);
+        }
+        if (k >= 1 && frame > 0) {
+            push_mouse(SDL_MOUSEBUTTONUP, x, y);
+            done();
+        }
+    } else if (s.verb == "type" || s.verb == "scan") {
+        SDL_Event e{};
+        e.type = SDL_TEXTINPUT;
+        std::snprintf(e.text.text, sizeof e.text.text, "%s", s.text.c_str());
+        SDL_PushEvent(&e);
+        if (s.verb == "scan") {
+            SDL_Event k{};
+            k.type = SDL_KEYDOWN;
+            k.key.keysym.sym = SDLK_RETURN;
+            k.key.keysym.scancode = SDL_SCANCODE_RETURN;
+            SDL_PushEvent(&k);
+            k.type = SDL_KEYUP;
+            SDL_PushEvent(&k);
+        }
+        done();
+    } else if (s.verb == "wait") {
+        if (std::chrono::steady_clock::now() - step_started_ >= std::chrono::duration<double, std::milli>(num(0)))
+            done();
+    } else if (s.verb == "advance") {
+        clock_.advance(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+            std::chrono::duration<double>(num(0))));
+        done();
+    } else if (s.verb == "expect") {
+        if (!registry().find(s.text)) fail("expect: no visible widget labelled \"" + s.text + "\"");
+        done();
+    } else if (s.verb == "expect-not") {
+        if (registry().find(s.text)) fail("expect-not: a widget labelled \"" + s.text + "\" is visible");
+        done();
+    } else if (s.verb == "shot") {
+        fs::path p = s.text;
+        shot_pending_ = p.is_relative() ? options_.shots_dir / p : p;
+        done();
+    }
+    return true;
+}
+
+int Kiosk::run() {
+    if (!start()) return 1;
+    const bool scripted = !options_.script.empty();
+    bool quit = false;
+    while (!quit) {
+        bool busy = scripted || animating_ || pointer_.busy() || settle_frames_ > 0;
+        SDL_Event e;
+        // Redraw on demand: with nothing moving, sleep until an event comes
+        // (a touch, a decoded image, a video frame) or the next idle check.
+        bool got = busy ? SDL_WaitEventTimeout(&e, 16) : SDL_WaitEventTimeout(&e, 1000);
+        while (got) {
+            if (e.type == SDL_QUIT) quit = true;
+            if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_ESCAPE && options_.width != 0) quit = true;
+            pointer_.handle(e, display());
+            if (e.type == VideoPlayer::event_type()) video_->handle_events();
+            ImGui_ImplSDL2_ProcessEvent(&e);
+            if (e.type != wake_event_ && e.type != VideoPlayer::event_type()) settle_frames_ = std::max(settle_frames_, 2);
+            got = SDL_PollEvent(&e);
+        }
+        try {
+            if (scripted && !script_step()) break;
+            frame();
+        } catch (const ScriptError& err) {
+            log(err.what());
+            exit_code_ = 1;
+            break;
+        }
+        if (!scripted && settle_frames_ > 0) --settle_frames_;
+    }
+    return exit_code_;
+}
+
+}  // namespace
+
+fs::path default_assets_dir() {
+    char self[4096];
+    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = 0;
+        fs::path exe = fs::path(self).parent_path();
+        for (const fs::path& candidate : {exe / "assets", exe / "../share/vitrine", fs::path(VITRINE_SOURCE_ASSETS)})
+            if (fs::exists(candidate / "i18n")) return candidate;
+    }
+    return VITRINE_SOURCE_ASSETS;
+}
+
+int run_app(const Config& config, const AppOptions& options) {
+    Kiosk kiosk(config, options);
+    return kiosk.run();
+}
+
+}  // namespace vitrine::ui

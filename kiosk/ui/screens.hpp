@@ -1,0 +1,74 @@
+// The visitor's screens. Each draws from the Session and calls its methods
+// on a tap; what a screen remembers itself (scroll, gallery position) is
+// only how it looks, and is forgotten on every session reset.
+#pragma once
+#include "kiosk/i18n.hpp"
+#include "kiosk/images.hpp"
+#include "kiosk/session.hpp"
+#include "kiosk/video.hpp"
+
+#include <imgui.h>
+
+namespace vitrine::ui {
+
+// What every screen draws with, for one frame.
+struct Frame {
+    Session& session;
+    const Catalogs& catalogs;
+    ImageCache& images;
+    VideoPlayer& video;
+    ImVec2 size;      // the display, in pixels
+    bool portrait;
+    float dt;         // seconds since the previous frame
+    std::string& video_key;  // what the player was last told to play
+    bool animating = false;  // set by a screen that needs the next frame soon
+
+    std::string tr(std::string_view key) const { return catalogs.tr(key, session.language()); }
+    std::string tr(std::string_view key, std::initializer_list<std::pair<std::string_view, std::string>> args) const {
+        return catalogs.tr(key, session.language(), args);
+    }
+};
+
+// Draws `texture` to cover (crop) or fit the rectangle [min, max].
+void draw_image(ImDrawList* dl, unsigned texture, int w, int h, ImVec2 min, ImVec2 max, bool cover,
+                float rounding = 0);
+
+class AttractScreen {
+public:
+    void draw(Frame& f);
+
+private:
+    float pulse_ = 0;
+};
+
+class GridScreen {
+public:
+    void draw(Frame& f);
+    void forget();
+
+private:
+    void filters(Frame& f);
+    void cards(Frame& f);
+    float scroll_ = 0, velocity_ = 0;
+    bool dragging_ = false;
+};
+
+class ShowcaseScreen {
+public:
+    void draw(Frame& f);
+    void forget();
+
+private:
+    void media(Frame& f, const content::Showcase& s, ImVec2 min, ImVec2 max);
+    void text(Frame& f, const content::Showcase& s, ImVec2 min, ImVec2 max);
+    std::string shown_;  // the showcase whose gallery position is below
+    int image_ = 0;
+    float text_scroll_ = 0;
+};
+
+// Language switch, always visible, top right.
+void language_bar(Frame& f);
+// "Still there?" with its countdown, over any screen.
+void idle_overlay(Frame& f);
+
+}  // namespace vitrine::ui

@@ -1,0 +1,65 @@
+// Touch widgets over Dear ImGui, and the registry of what is on screen.
+// Every interactive widget registers its visible label and rectangle each
+// frame: scripts (`tap`, `expect`) and tests find widgets by the text the
+// visitor reads, the way Dear ImGui's test engine does.
+#pragma once
+#include <imgui.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vitrine::ui {
+
+struct WidgetRect {
+    std::string label;
+    ImVec2 min, max;
+    ImVec2 centre() const { return {(min.x + max.x) / 2, (min.y + max.y) / 2}; }
+};
+
+class Registry {
+public:
+    void begin_frame();
+    void end_frame();  // the frame just built becomes the one searched
+    void add(std::string_view label, ImVec2 min, ImVec2 max);
+    // A widget of the last complete frame, visible on screen, or nullptr.
+    const WidgetRect* find(std::string_view label) const;
+    const std::vector<WidgetRect>& last_frame() const { return last_; }
+
+private:
+    std::vector<WidgetRect> building_, last_;
+};
+
+Registry& registry();
+
+// Fonts (FreeType) and the touch style: big targets, no hover-only
+// affordances. `scale` is the display's size over the 1080p reference.
+struct Fonts {
+    ImFont* body = nullptr;
+    ImFont* small = nullptr;
+    ImFont* heading = nullptr;
+    ImFont* title = nullptr;
+    ImFont* huge = nullptr;
+};
+Fonts& fonts();
+void setup_style_and_fonts(float scale);
+float scale();
+inline float px(float reference_pixels) { return reference_pixels * scale(); }
+
+// The text before "##" (ImGui's id suffix).
+std::string_view visible_label(std::string_view label);
+
+// A button with at least 48 px (at 1080p) of height, registered by its label.
+bool touch_button(const char* label, ImVec2 size = {0, 0}, bool primary = false);
+// A filter chip: a toggle with a colour mark.
+bool chip(const char* label, bool selected, ImU32 colour);
+// An invisible touch area drawn by the caller, registered under `label`.
+bool touch_area(const char* id, std::string_view label, ImVec2 size);
+
+// True when the pointer moved far enough since it went down to be a drag,
+// not a tap: a drag never activates what it started on.
+bool pointer_dragged();
+
+ImU32 rgb(std::uint32_t rrggbb, float alpha = 1.f);
+
+}  // namespace vitrine::ui

@@ -1,0 +1,213 @@
+// The kiosk rendered for real on SDL's offscreen driver (Mesa llvmpipe),
+// driven by scripts through the `vitrine` binary, with the demo pack: every
+// screen reachable by label, translations, screenshots, video decoding,
+// idle reset, and script errors that name their line.
+#include "support/support.hpp"
+
+#include <doctest/doctest.h>
+#include <stb_image.h>
+
+#include <cmath>
+
+using namespace vitrine::test;
+
+namespace {
+
+const fs::path kDemo = VITRINE_DEMO_DIR;
+
+struct Image {
+    int w = 0, h = 0;
+    std::vector<unsigned char> rgb;
+    explicit Image(const fs::path& p) {
+        int n = 0;
+        unsigned char* data = stbi_load(p.c_str(), &w, &h, &n, 3);
+        REQUIRE_MESSAGE(data, "cannot read " << p);
+        rgb.assign(data, data + static_cast<std::size_t>(w) * h * 3);
+        stbi_image_free(data);
+    }
+    // Standard deviation of the grey levels: near 0 for a blank frame.
+    double contrast() const {
+        double sum = 0, sq = 0;
+        std::size_t n = rgb.size() / 3;
+        for (std::size_t i = 0; i < n; ++i) {
+            double g = (rgb[3 * i] + rgb[3 * i + 1] + rgb[3 * i + 2]) / 3.0;
+            sum += g;
+            sq += g * g;
+        }
+        double mean = sum / static_cast<double>(n);
+        return std::sqrt(sq / static_cast<double>(n) - mean * mean);
+    }
+    // Mean absolute difference per channel, over a region (fractions of the frame).
+    double diff(const Image& o, double x0 = 0, double y0 = 0, double x1 = 1, double y1 = 1) const {
+        REQUIRE(w == o.w);
+        REQUIRE(h == o.h);
+        double d = 0;
+        std::size_t n = 0;
+        for (int y = static_cast<int>(y0 * h); y < static_cast<int>(y1 * h); ++y)
+            for (int x = static_cast<int>(x0 * w); x < static_cast<int>(x1 * w); ++x)
+                for (int c = 0; c < 3; ++c, ++n) {
+                    std::size_t i = (static_cast<std::size_t>(y) * w + x) * 3 + c;
+                    d += std::abs(int(rgb[i]) - int(o.rgb[i]));
+                }
+        return d / static_cast<double>(n);
+    }
+};
+
+// A data directory with the demo pack installed, and a config for it.
+struct Kiosk {
+    TempDir tmp;
+    fs::path config = tmp / "vitrine.toml";
+    Kiosk() {
+        std::string key = read_file(kDemo / "keys/demo.pub");
+        key = key.substr(key.find('\n') + 1);
+        key = key.substr(0, key.find('\n'));
+        write_file(config, "[device]\ndata_dir = \"data\"\nidle_timeout_s = 60\n[packs]\ntrusted_keys = [\"" + key +
+                               "\"]\nwatch_dirs = []\n");
+        auto r = run({vitrine_bin(), "--config", config.string(), "pack", "install", (kDemo / "pack").string()});
+        REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    }
+    ProcessResult script(const std::string& text, std::vector<std::string> extra = {}) {
+        write_file(tmp / "script.txt", text);
+        std::vector<std::string> argv = {vitrine_bin(), "--config", config.string(), "run", "--windowed",
+                                         "1280x720", "--script", (tmp / "script.txt").string()};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        auto env_driver = ::setenv("SDL_VIDEODRIVER", "offscreen", 1);
+        (void)env_driver;
+        return run(argv);
+    }
+    fs::path shot(const std::string& name) { return tmp / name; }
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(Kiosk, "every screen is reachable by its labels, and each looks different") {
+    auto r = script("wait 500\n"
+                    "expect Touchez l’écran pour découvrir\n"
+                    "shot " + shot("attract.png").string() + "\n"
+                    "tap Touchez l’écran pour découvrir\n"
+                    "expect Aéronautique\n"
+                    "shot " + shot("grid.png").string() + "\n"
+                    "tap Aéronautique\n"
+                    "tap " "Un avion régional hybride-électrique\n"
+                    "expect Retour\n"
+                    "expect Suivant\n"
+                    "shot " + shot("showcase.png").string() + "\n"
+                    "tap Retour\n"
+                    "expect-not Retour\n");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    Image attract(shot("attract.png")), grid(shot("grid.png")), showcase(shot("showcase.png"));
+    CHECK(attract.w == 1280);
+    CHECK(attract.h == 720);
+    CHECK(attract.contrast() > 10);
+    CHECK(grid.contrast() > 10);
+    CHECK(showcase.contrast() > 10);
+    CHECK(attract.diff(grid) > 10);
+    CHECK(grid.diff(showcase) > 5);
+}
+
+TEST_CASE_FIXTURE(Kiosk, "a language switch changes every label at once; the idle reset brings the default back") {
+    auto r = script("tap Touchez l’écran pour découvrir\n"
+                    "tap Aéronautique\n"
+                    "tap Un avion régional hybride-électrique\n"
+                    "tap English\n"
+                    "expect Back\n"
+                    "expect Next\n"
+                    "expect-not Retour\n"
+                    "tap Español\n"
+                    "expect Volver\n"
+                    "tap Deutsch\n"
+                    "expect Weiter\n"
+                    "tap Zurück\n"  // a playing film holds the idle timer: leave it
+                    "advance 61\n"
+                    "expect Sind Sie noch da?\n"
+                    "shot " + shot("still-there.png").string() + "\n"
+                    "advance 20\n"
+                    "wait 300\n"
+                    "expect Touchez l’écran pour découvrir\n"
+                    "expect-not Weiter\n"
+                    "tap Touchez l’écran pour découvrir\n"
+                    "expect Aéronautique\n");
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(Image(shot("still-there.png")).contrast() > 5);
+}
+
+TEST_CASE_FIXTURE(Kiosk, "a touch during the countdown keeps the session") {
+    auto r = script("tap Touchez l’écran pour découvrir\n"
+                    "tap Spatial\n"
+                    "advance 62\n"
+                    "expect Je continue\n"
+                    "tap Je continue\n"
+                    "advance 10\n"
+                    "expect-not Je continue\n"
+                    "expect Effacer les filtres\n");
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+}
+
+TEST_CASE_FIXTURE(Kiosk, "libmpv really decodes: the attract loop and a showcase film move") {
+    auto r = script("wait 300\n"
+                    "shot " + shot("a1.png").string() + "\n"
+                    "wait 1500\n"
+                    "shot " + shot("a2.png").string() + "\n"
+                    "tap Touchez l’écran pour découvrir\n"
+                    "tap Aéronautique\n"
+                    "tap Un avion régional hybride-électrique\n"
+                    "wait 500\n"
+                    "shot " + shot("s1.png").string() + "\n"
+                    "wait 1500\n"
+                    "shot " + shot("s2.png").string() + "\n");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    // The upper part of the attract screen is the video alone.
+    CHECK(Image(shot("a1.png")).diff(Image(shot("a2.png")), 0, 0, 1, 0.5) > 2);
+    // The showcase's film is in its upper left.
+    CHECK(Image(shot("s1.png")).diff(Image(shot("s2.png")), 0.05, 0.15, 0.5, 0.5) > 2);
+    CHECK(r.err.find("video error:") == std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Kiosk, "a failing step stops the run with exit 1 and names its line") {
+    auto r = script("# comment\nwait 100\ntap Nothing labelled so\nshot " + shot("never.png").string() + "\n");
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("script.txt:3: tap: no visible widget labelled \"Nothing labelled so\"") != std::string::npos);
+    CHECK_FALSE(fs::exists(shot("never.png")));
+
+    auto bad = script("wait 100\nwait soon\n");
+    CHECK(bad.exit_code == 1);
+    CHECK(bad.err.find("script.txt:2: wait: \"soon\" is not a number") != std::string::npos);
+
+    auto expect = script("expect-not Touchez l’écran pour découvrir\n");
+    CHECK(expect.exit_code == 1);
+    CHECK(expect.err.find("script.txt:1: expect-not") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Kiosk, "the tour writes a distinct, non-blank PNG of every screen") {
+    auto r = run({vitrine_bin(), "--config", config.string(), "tour", "--out", (tmp / "tour").string()});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto files = entries(tmp / "tour");
+    CHECK(files.size() >= 10);
+    std::vector<Image> shots;
+    for (const auto& f : files) {
+        CAPTURE(f);
+        shots.emplace_back(tmp / "tour" / f);
+        CHECK(shots.back().w == 1920);
+        CHECK(shots.back().contrast() > 5);
+    }
+    for (std::size_t i = 1; i < shots.size(); ++i) {
+        CAPTURE(files[i]);
+        CHECK(shots[i].diff(shots[i - 1]) > 0.5);
+    }
+}
+
+TEST_CASE_FIXTURE(Kiosk, "portrait layout") {
+    auto r = script("tap Touchez l’écran pour découvrir\nexpect Aéronautique\nshot " + shot("portrait.png").string() + "\n",
+                    {"--portrait"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    Image p(shot("portrait.png"));
+    CHECK(p.w == 720);
+    CHECK(p.h == 1280);
+    CHECK(p.contrast() > 10);
+}
