@@ -21,6 +21,9 @@
 #include <unistd.h>
 
 #include <cfloat>
+#include <fstream>
+#include <sstream>
+#include <time.h>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -33,6 +36,19 @@ namespace vitrine::ui {
 namespace {
 
 void log(const std::string& line) { std::cerr << "vitrine: " << line << "\n"; }
+
+// Seconds since this process started (the kernel's clock, in ticks).
+double process_age() {
+    std::ifstream stat("/proc/self/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    std::istringstream fields(text.substr(text.rfind(')') + 2));
+    std::string f;
+    for (int i = 3; i <= 22 && fields >> f; ++i) {}
+    timespec now{};
+    clock_gettime(CLOCK_BOOTTIME, &now);
+    double started = std::stod(f) / static_cast<double>(sysconf(_SC_CLK_TCK));
+    return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9 - started;
+}
 
 // The finger (or mouse, or script) as Dear ImGui sees it. Fed from SDL
 // events, so a script's taps take the same path as a visitor's; a press
@@ -129,8 +145,10 @@ private:
     ShowcaseScreen showcase_;
     Pointer pointer_;
     std::uint64_t generation_ = 0;
+    std::string pack_shown_;
     std::string video_key_;  // what the player was last told to play
     bool animating_ = true;
+    std::uint64_t frames_ = 0;
     int settle_frames_ = 2;
     std::chrono::steady_clock::time_point last_frame_ = std::chrono::steady_clock::now();
 
@@ -294,6 +312,10 @@ void Kiosk::frame() {
         generation_ = session_->generation();
         grid_.forget();
         showcase_.forget();
+        if (session_->pack().dir_name != pack_shown_) {  // a new pack: the old pictures go
+            pack_shown_ = session_->pack().dir_name;
+            images_->clear();
+        }
     }
     direct_video();
     video_->render_if_needed();
@@ -336,6 +358,11 @@ void Kiosk::frame() {
     }
     SDL_GL_SwapWindow(window_);
     video_->report_swap();
+    if (frames_++ == 0) {
+        char age[32];
+        std::snprintf(age, sizeof age, "%.3f", process_age());
+        log(std::string("first interactive frame ") + age + " s after start");
+    }
 }
 
 void Kiosk::screenshot(const fs::path& file) {
@@ -455,6 +482,10 @@ bool Kiosk::script_step() {
 
 int Kiosk::run() {
     if (!start()) return 1;
+    struct Report {
+        const std::uint64_t& frames;
+        ~Report() { log("frames drawn: " + std::to_string(frames)); }
+    } report{frames_};
     const bool scripted = !options_.script.empty();
     bool quit = false;
     while (!quit) {

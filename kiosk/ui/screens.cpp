@@ -190,7 +190,9 @@ void GridScreen::cards(Frame& f) {
         ImVec2 q{p.x + card_w, p.y + card_h};
         dl->AddRectFilled(p, q, IM_COL32(28, 32, 44, 255), px(16));
         ImVec2 img_max{q.x, p.y + card_w * 9.f / 16.f};
-        if (const auto* t = f.images.get(f.session.pack().file(s.thumbnail), static_cast<int>(card_w)))
+        // Widths in steps of 64 px: a resize does not decode every thumbnail again.
+        int thumb_w = (static_cast<int>(card_w) + 63) / 64 * 64;
+        if (const auto* t = f.images.get(f.session.pack().file(s.thumbnail), thumb_w))
             draw_image(dl, t->id, t->width, t->height, p, img_max, true, px(16));
         else
             dl->AddRectFilled(p, img_max, rgb(f.session.manifest().sector(s.sectors.front())->colour, 0.5f), px(16));
