@@ -391,7 +391,9 @@ void VideoPlayer::set_volume(int percent) {
     impl_->set("volume", MPV_FORMAT_DOUBLE, &v);
 }
 
+// The UI may call this every frame: only a change reaches mpv.
 void VideoPlayer::set_language(std::string language, std::string fallback) {
+    if (language == impl_->language && fallback == impl_->fallback) return;
     impl_->language = std::move(language);
     impl_->fallback = std::move(fallback);
     impl_->apply_subtitles();

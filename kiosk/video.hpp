@@ -65,7 +65,8 @@ public:
     void set_volume(int percent);  // 0..100, clamped
 
     // Subtitles in `language` for the current and later items; an item with
-    // no subtitles in that language shows `fallback`'s, or none.
+    // no subtitles in that language shows `fallback`'s, or none. Cheap to
+    // call every frame: only a change reaches mpv.
     void set_language(std::string language, std::string fallback = {});
     std::string subtitle_language() const;  // of the subtitle shown, "" for none
     std::string subtitle_text() const;      // the cue on screen now, "" for none
@@ -88,7 +89,9 @@ public:
 
     // The texture (GL_RGBA8, row 0 = top of the picture, so ImGui::Image's
     // default uv is upright). 0 before the first frame. Sized to the video
-    // unless set_render_size() asked for a size.
+    // unless set_render_size() asked for a size. Draw it only while
+    // has_frame(): after stop() or a new play_*() it may still hold the
+    // previous picture.
     unsigned texture() const;
     int width() const;
     int height() const;
@@ -96,7 +99,7 @@ public:
 
     double position() const;  // seconds into the current item
     double duration() const;  // of the current item; 0 if unknown
-    int playlist_index() const;  // in play_loop's items; -1 when nothing plays
+    int playlist_index() const;  // in play_loop's items (0 for play_once); -1 when nothing plays
     bool has_frame() const;   // texture() holds a picture of what plays
     bool ended() const;       // play_once's item reached its end
     // Why the last item could not be played ("" when all is well).

@@ -123,7 +123,7 @@ TEST_CASE("parse_public_key reads what minisign -G writes") {
 
     const PublicKey from_line = content::parse_public_key(k.pub_line);
     const PublicKey from_file = content::parse_public_key(pub_text);
-    CHECK(from_line.id().size() == 16);
+    CHECK(from_line.id() == printed_key_id(k));  // as minisign prints it, leading zeros dropped
     CHECK(id_number(from_line) == printed_key_number(k));
     CHECK(id_number(from_file) == printed_key_number(k));
     CHECK(from_line.key_id == from_file.key_id);
