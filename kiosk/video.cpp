@@ -149,6 +149,7 @@ struct VideoPlayer::Impl {
     std::map<std::int64_t, std::size_t> item_of_entry;  // mpv playlist entry id -> index in items
     std::size_t current = SIZE_MAX;                      // index in items of the file mpv plays
     std::string language, fallback;
+    std::int64_t subtitle_position = 100;
     int requested_width = 0, requested_height = 0;
 
     // The render target.
@@ -389,6 +390,13 @@ bool VideoPlayer::muted() const { return impl_->mute; }
 void VideoPlayer::set_volume(int percent) {
     double v = std::clamp(percent, 0, 100);
     impl_->set("volume", MPV_FORMAT_DOUBLE, &v);
+}
+
+void VideoPlayer::set_subtitle_position(int percent) {
+    std::int64_t v = std::clamp(percent, 0, 150);
+    if (v == impl_->subtitle_position) return;  // called every frame
+    impl_->subtitle_position = v;
+    impl_->set("sub-pos", MPV_FORMAT_INT64, &v);
 }
 
 // The UI may call this every frame: only a change reaches mpv.

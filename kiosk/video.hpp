@@ -63,6 +63,10 @@ public:
     void set_muted(bool muted);  // muted from the start
     bool muted() const;
     void set_volume(int percent);  // 0..100, clamped
+    // Where subtitles sit: the bottom of the text at `percent` of the
+    // picture's height (100: at the bottom), so that the UI can keep a band
+    // of its own below them.
+    void set_subtitle_position(int percent);
 
     // Subtitles in `language` for the current and later items; an item with
     // no subtitles in that language shows `fallback`'s, or none. Cheap to

@@ -298,6 +298,9 @@ void Kiosk::direct_video() {
         video_key_.clear();
     }
     video_->set_language(session_->language(), config_.device.default_language);
+    // On the attract screen the tagline and the invitation hold the lowest
+    // quarter: the subtitles go above them.
+    video_->set_subtitle_position(session_->screen() == Screen::Attract ? 72 : 100);
     session_->set_watching(video_key_.starts_with("once:") && !video_->paused() && !video_->ended());
 }
 

@@ -89,7 +89,8 @@ void AttractScreen::draw(Frame& f) {
     const std::string tagline = f.session.text(m.campaign[static_cast<std::size_t>(item)].tagline);
     ImFont* big = fonts().title;
     ImVec2 ts = text_size(big, tagline, f.size.x - px(160));
-    text_at(dl, big, {px(80), f.size.y - band - ts.y + px(40)}, IM_COL32_WHITE, tagline, f.size.x - px(160));
+    text_at(dl, big, {std::max(px(80), (f.size.x - ts.x) / 2), f.size.y - band - ts.y + px(40)}, IM_COL32_WHITE,
+            tagline, f.size.x - px(160));
 
     // "Touch to explore", pulsing so that it reads as alive from afar.
     pulse_ += f.dt;
