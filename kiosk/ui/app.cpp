@@ -413,7 +413,7 @@ bool Kiosk::script_step() {
         step_frames_ = 0;
         settle_frames_ = 3;
     };
-    if (settle_frames_ > 0) {
+    if (settle_frames_ > 0 && step_frames_ == 0) {  // between steps only: a swipe runs on
         --settle_frames_;
         return true;
     }
@@ -503,7 +503,8 @@ int Kiosk::run() {
             pointer_.handle(e, display());
             if (e.type == VideoPlayer::event_type()) video_->handle_events();
             ImGui_ImplSDL2_ProcessEvent(&e);
-            if (e.type != wake_event_ && e.type != VideoPlayer::event_type()) settle_frames_ = std::max(settle_frames_, 2);
+            if (!scripted && e.type != wake_event_ && e.type != VideoPlayer::event_type())
+                settle_frames_ = std::max(settle_frames_, 2);
             got = SDL_PollEvent(&e);
         }
         try {

@@ -159,11 +159,21 @@ void GridScreen::cards(Frame& f) {
 
     // A finger drag scrolls; on release the grid keeps moving and slows down.
     ImGuiIO& io = ImGui::GetIO();
+    const double now = ImGui::GetTime();
     bool inside = io.MousePos.x >= origin.x && io.MousePos.y >= origin.y && io.MousePos.y <= origin.y + avail.y;
-    if (ImGui::IsMouseClicked(0) && inside) dragging_ = true;
-    if (dragging_ && ImGui::IsMouseDown(0)) {
+    if (ImGui::IsMouseClicked(0) && inside) {
+        dragging_ = true;
+        path_.clear();
+    }
+    if (dragging_ && (ImGui::IsMouseDown(0) || ImGui::IsMouseReleased(0))) {
         scroll_ -= io.MouseDelta.y;
-        if (f.dt > 0) velocity_ = -io.MouseDelta.y / f.dt;
+        // The finger's speed over its last 100 ms: frames and touch events
+        // do not tick together, so one frame's movement says little.
+        path_.push_back({now, io.MousePos.y});
+        while (path_.size() > 2 && now - path_.front().first > 0.1) path_.pop_front();
+        double span = now - path_.front().first;
+        velocity_ = span > 0.005 ? -static_cast<float>((io.MousePos.y - path_.front().second) / span) : 0.f;
+        if (ImGui::IsMouseReleased(0)) dragging_ = false;
     } else {
         dragging_ = false;
         if (std::abs(velocity_) > 5) {
@@ -319,6 +329,7 @@ void ShowcaseScreen::text(Frame& f, const content::Showcase& s, ImVec2 min, ImVe
     ImGui::PushFont(fonts().title);
     ImGui::PushTextWrapPos(0);
     ImGui::TextUnformatted(f.session.text(s.title).c_str());
+    registry().add(f.session.text(s.title), ImGui::GetItemRectMin(), ImGui::GetItemRectMax());  // a heading
     ImGui::PopFont();
     ImGui::PushFont(fonts().body);
     std::string by = s.company.name + (s.city.empty() ? "" : " · " + city_name(f, s.city));
@@ -384,6 +395,20 @@ void ShowcaseScreen::draw(Frame& f) {
         float split = body_min.x + (body_max.x - body_min.x) * 0.55f;
         media(f, *s, body_min, {split, body_min.y + (split - body_min.x) * 9.f / 16.f + px(96)});
         text(f, *s, {split + pad, body_min.y}, body_max);
+    }
+    // A horizontal swipe over the text goes to the next or previous showcase
+    // (over the picture it goes through the gallery).
+    ImGuiIO& io = ImGui::GetIO();
+    if (ImGui::IsMouseReleased(0) && io.MouseClickedPos[0].y > body_min.y && io.MouseClickedPos[0].y < body_max.y &&
+        (f.portrait ? io.MouseClickedPos[0].y > body_min.y + (body_max.x - body_min.x) * 9.f / 16.f + px(96)
+                    : io.MouseClickedPos[0].x > body_min.x + (body_max.x - body_min.x) * 0.55f)) {
+        ImVec2 d{io.MousePos.x - io.MouseClickedPos[0].x, io.MousePos.y - io.MouseClickedPos[0].y};
+        if (std::abs(d.x) > px(160) && std::abs(d.x) > 2 * std::abs(d.y)) {
+            if (d.x < 0)
+                f.session.next();
+            else
+                f.session.previous();
+        }
     }
     // Bottom bar: back to the grid, previous and next showcase.
     ImGui::SetCursorScreenPos({pad, f.size.y - bar + px(16)});

@@ -9,6 +9,8 @@
 
 #include <imgui.h>
 
+#include <deque>
+
 namespace vitrine::ui {
 
 // What every screen draws with, for one frame.
@@ -51,6 +53,7 @@ private:
     void cards(Frame& f);
     float scroll_ = 0, velocity_ = 0;
     bool dragging_ = false;
+    std::deque<std::pair<double, float>> path_;  // (time, pointer y) while dragging
 };
 
 class ShowcaseScreen {

@@ -211,3 +211,71 @@ TEST_CASE_FIXTURE(Kiosk, "portrait layout") {
     CHECK(p.h == 1280);
     CHECK(p.contrast() > 10);
 }
+
+TEST_CASE_FIXTURE(Kiosk, "the grid scrolls with a finger drag and keeps moving after it") {
+    std::string swipes;
+    for (int i = 0; i < 8; ++i) swipes += "swipe 640 680 640 380 150\nwait 400\n";
+    auto r = script("tap Touchez l’écran pour découvrir\n"
+                    "expect Un avion régional hybride-électrique\n"
+                    "expect-not L’IA pour traduire les catalogues à l’export\n"
+                    "swipe 640 680 640 480 100\n"
+                    "shot " + shot("fling-1.png").string() + "\n"
+                    "wait 250\n"
+                    "shot " + shot("fling-2.png").string() + "\n"
+                    "wait 2500\n"
+                    "shot " + shot("rest-1.png").string() + "\n"
+                    "wait 300\n"
+                    "shot " + shot("rest-2.png").string() + "\n" +
+                    swipes +
+                    "expect L’IA pour traduire les catalogues à l’export\n"
+                    "expect-not Un avion régional hybride-électrique\n");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    // Released, the grid still moves; then it comes to rest.
+    CHECK(Image(shot("fling-1.png")).diff(Image(shot("fling-2.png")), 0, 0.5, 1, 1) > 2);
+    CHECK(Image(shot("rest-1.png")).diff(Image(shot("rest-2.png")), 0, 0.5, 1, 1) < 0.5);
+}
+
+TEST_CASE_FIXTURE(Kiosk, "a swipe over a showcase's text goes to the next and the previous one") {
+    auto r = script("tap Touchez l’écran pour découvrir\n"
+                    "tap Des satellites au chevet des vignes\n"
+                    "expect Des satellites au chevet des vignes\n"
+                    "swipe 1150 450 850 460 200\n"
+                    "expect-not Des satellites au chevet des vignes\n"
+                    "swipe 850 450 1150 440 200\n"
+                    "swipe 850 450 1150 440 200\n"
+                    "expect Un avion régional hybride-électrique\n");
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+}
+
+TEST_CASE_FIXTURE(Kiosk, "a pack plugged in during a visit waits for the attract loop") {
+    // Version 2 of the demo pack, one sector renamed, signed with the demo key, on a "stick".
+    fs::path stick = tmp / "usb/STICK/pack";
+    fs::create_directories(stick.parent_path());
+    fs::copy(kDemo / "pack", stick, fs::copy_options::recursive);
+    auto doc = nlohmann::json::parse(read_file(stick / "manifest.json"));
+    doc["pack"]["version"] = 2;
+    doc["sectors"][0]["name"]["fr"] = "Aéronautique et espace";
+    write_file(stick / "manifest.json", doc.dump(2));
+    auto s = run({"minisign", "-S", "-s", (kDemo / "keys/demo.key").string(), "-m", (stick / "manifest.json").string()});
+    REQUIRE(s.exit_code == 0);
+    write_file(config, read_file(config) + "");
+    std::string cfg = read_file(config);
+    cfg.replace(cfg.find("watch_dirs = []"), 15, "watch_dirs = [\"usb\"]");
+    write_file(config, cfg);
+
+    auto r = script("tap Touchez l’écran pour découvrir\n"
+                    "wait 4000\n"  // the watcher finds and installs it meanwhile
+                    "expect Aéronautique\n"
+                    "expect-not Aéronautique et espace\n"
+                    "advance 100\n"
+                    "wait 500\n"
+                    "tap Touchez l’écran pour découvrir\n"
+                    "expect Aéronautique et espace\n");
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.find("a new pack is installed") != std::string::npos);
+    auto list = run({vitrine_bin(), "--config", config.string(), "pack", "list", "--json"});
+    CHECK(nlohmann::json::parse(list.out)["packs"][0]["version"] == 2);
+}
