@@ -7,7 +7,9 @@
 #include <doctest/doctest.h>
 #include <stb_image.h>
 
+#include <chrono>
 #include <cmath>
+#include <thread>
 
 using namespace vitrine::test;
 
@@ -250,29 +252,36 @@ TEST_CASE_FIXTURE(Kiosk, "a swipe over a showcase's text goes to the next and th
 }
 
 TEST_CASE_FIXTURE(Kiosk, "a pack plugged in during a visit waits for the attract loop") {
-    // Version 2 of the demo pack, one sector renamed, signed with the demo key, on a "stick".
-    fs::path stick = tmp / "usb/STICK/pack";
-    fs::create_directories(stick.parent_path());
-    fs::copy(kDemo / "pack", stick, fs::copy_options::recursive);
-    auto doc = nlohmann::json::parse(read_file(stick / "manifest.json"));
+    // Version 2 of the demo pack, one sector renamed, signed with the demo key.
+    fs::path ready = tmp / "v2/pack";
+    fs::create_directories(ready.parent_path());
+    fs::copy(kDemo / "pack", ready, fs::copy_options::recursive);
+    auto doc = nlohmann::json::parse(read_file(ready / "manifest.json"));
     doc["pack"]["version"] = 2;
     doc["sectors"][0]["name"]["fr"] = "Aéronautique et espace";
-    write_file(stick / "manifest.json", doc.dump(2));
-    auto s = run({"minisign", "-S", "-s", (kDemo / "keys/demo.key").string(), "-m", (stick / "manifest.json").string()});
+    write_file(ready / "manifest.json", doc.dump(2));
+    auto s = run({"minisign", "-S", "-s", (kDemo / "keys/demo.key").string(), "-m", (ready / "manifest.json").string()});
     REQUIRE(s.exit_code == 0);
-    write_file(config, read_file(config) + "");
     std::string cfg = read_file(config);
     cfg.replace(cfg.find("watch_dirs = []"), 15, "watch_dirs = [\"usb\"]");
     write_file(config, cfg);
+    fs::create_directories(tmp / "usb");
 
+    // The stick is plugged in once the visitor is on the grid.
+    std::thread plug([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+        fs::rename(tmp / "v2", tmp / "usb/STICK");
+    });
     auto r = script("tap Touchez l’écran pour découvrir\n"
-                    "wait 4000\n"  // the watcher finds and installs it meanwhile
+                    "expect Aéronautique\n"
+                    "wait 8000\n"  // the watcher finds the stick and installs the pack meanwhile
                     "expect Aéronautique\n"
                     "expect-not Aéronautique et espace\n"
                     "advance 100\n"
                     "wait 500\n"
                     "tap Touchez l’écran pour découvrir\n"
                     "expect Aéronautique et espace\n");
+    plug.join();
     INFO(r.err);
     CHECK(r.exit_code == 0);
     CHECK(r.err.find("a new pack is installed") != std::string::npos);
