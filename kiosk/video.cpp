@@ -34,6 +34,7 @@ enum Observed : std::uint64_t {
     kHeight,
     kSubLang,
     kSubText,
+    kDropped,
 };
 
 // reply_userdata of asynchronous requests: a loadfile's reply carries the
@@ -59,6 +60,9 @@ constexpr std::uint64_t kLoadBase = 1000;
 //   audio-fallback-to-null  a kiosk with no sound card still plays video
 //   osd-level=0 ...      nothing of mpv's own on screen, no terminal
 //                        output, no key bindings, no scripts, no network
+//   scale=bilinear ...   the cheap render path: films are shown at about
+//                        their own size, and a Pi's GPU (or llvmpipe) has no
+//                        time for high-quality scalers, dithering or debanding
 struct OptionSetting {
     const char* name;
     const char* value;
@@ -85,6 +89,15 @@ constexpr OptionSetting kFixedOptions[] = {
     {"load-scripts", "no"},
     {"osc", "no"},
     {"ytdl", "no"},
+    {"scale", "bilinear"},
+    {"dscale", "bilinear"},
+    {"cscale", "bilinear"},
+    {"dither-depth", "no"},
+    {"correct-downscaling", "no"},
+    {"linear-downscaling", "no"},
+    {"sigmoid-upscaling", "no"},
+    {"deband", "no"},
+    {"hdr-compute-peak", "no"},
 };
 
 // GL entry points, from SDL_GL_GetProcAddress: no link to a GL library.
@@ -150,6 +163,7 @@ struct VideoPlayer::Impl {
     std::size_t current = SIZE_MAX;                      // index in items of the file mpv plays
     std::string language, fallback;
     std::int64_t subtitle_position = 100;
+    std::int64_t dropped = 0, dropped_in_file = 0;
     int requested_width = 0, requested_height = 0;
 
     // The render target.
@@ -261,6 +275,13 @@ struct VideoPlayer::Impl {
         case kHeight: if (!none) video_height = as_int(0); break;
         case kSubLang: sub_lang = as_string(); break;
         case kSubText: sub_text = as_string(); break;
+        // Per file in mpv: added up here for the life of the player.
+        case kDropped: {
+            std::int64_t n = as_int(0);
+            if (n > dropped_in_file) dropped += n - dropped_in_file;
+            dropped_in_file = n;
+            break;
+        }
         default: break;
         }
     }
@@ -347,6 +368,7 @@ VideoPlayer::VideoPlayer(Options options) : impl_(std::make_unique<Impl>()) {
     mpv_observe_property(m.mpv, kHeight, "dheight", MPV_FORMAT_INT64);
     mpv_observe_property(m.mpv, kSubLang, "current-tracks/sub/lang", MPV_FORMAT_STRING);
     mpv_observe_property(m.mpv, kSubText, "sub-text", MPV_FORMAT_STRING);
+    mpv_observe_property(m.mpv, kDropped, "frame-drop-count", MPV_FORMAT_INT64);
 
     mpv_set_wakeup_callback(m.mpv, &Impl::on_wakeup, &m);
     mpv_render_context_set_update_callback(m.render, &Impl::on_render_update, &m);
@@ -391,6 +413,8 @@ void VideoPlayer::set_volume(int percent) {
     double v = std::clamp(percent, 0, 100);
     impl_->set("volume", MPV_FORMAT_DOUBLE, &v);
 }
+
+std::int64_t VideoPlayer::dropped_frames() const { return impl_->dropped; }
 
 void VideoPlayer::set_subtitle_position(int percent) {
     std::int64_t v = std::clamp(percent, 0, 150);

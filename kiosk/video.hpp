@@ -67,6 +67,8 @@ public:
     // picture's height (100: at the bottom), so that the UI can keep a band
     // of its own below them.
     void set_subtitle_position(int percent);
+    // Frames mpv's decoder dropped since the player was made.
+    std::int64_t dropped_frames() const;
 
     // Subtitles in `language` for the current and later items; an item with
     // no subtitles in that language shows `fallback`'s, or none. Cheap to

@@ -120,6 +120,7 @@ private:
     void direct_video();
     void check_new_pack();
     bool script_step();  // false when the script is over
+    int wait_ms() const;
     void screenshot(const fs::path& file);
     ImVec2 display() const { return {float(width_), float(height_)}; }
 
@@ -483,20 +484,36 @@ bool Kiosk::script_step() {
     return true;
 }
 
+// How long the loop may sleep before the next frame.
+int Kiosk::wait_ms() const {
+    if (animating_ || pointer_.busy() || settle_frames_ > 0) return 16;
+    if (step_ < options_.script.size()) {
+        const Step& s = options_.script[step_];
+        if (s.verb != "wait" || step_frames_ == 0) return 16;
+        double left = std::stod(s.args.at(0)) -
+                      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - step_started_).count();
+        return std::clamp(static_cast<int>(left), 1, 1000);
+    }
+    return 1000;
+}
+
 int Kiosk::run() {
     if (!start()) return 1;
     struct Report {
-        const std::uint64_t& frames;
-        ~Report() { log("frames drawn: " + std::to_string(frames)); }
-    } report{frames_};
+        Kiosk& k;
+        ~Report() {
+            log("frames drawn: " + std::to_string(k.frames_));
+            if (k.video_) log("video frames dropped: " + std::to_string(k.video_->dropped_frames()));
+        }
+    } report{*this};
     const bool scripted = !options_.script.empty();
     bool quit = false;
     while (!quit) {
-        bool busy = scripted || animating_ || pointer_.busy() || settle_frames_ > 0;
         SDL_Event e;
         // Redraw on demand: with nothing moving, sleep until an event comes
-        // (a touch, a decoded image, a video frame) or the next idle check.
-        bool got = busy ? SDL_WaitEventTimeout(&e, 16) : SDL_WaitEventTimeout(&e, 1000);
+        // (a touch, a decoded image, a new video frame) or the next idle
+        // check. A film's own frames pace the redraws while it plays.
+        bool got = SDL_WaitEventTimeout(&e, wait_ms());
         while (got) {
             if (e.type == SDL_QUIT) quit = true;
             if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_ESCAPE && options_.width != 0) quit = true;

@@ -101,7 +101,8 @@ void AttractScreen::draw(Frame& f) {
     ImVec2 pill_max{(f.size.x + is.x) / 2 + px(40), f.size.y - px(150) + is.y + px(36)};
     dl->AddRectFilled(pill_min, pill_max, IM_COL32(30, 110, 235, static_cast<int>(a * 255)), px(40));
     text_at(dl, h, {pill_min.x + px(40), pill_min.y + px(18)}, IM_COL32_WHITE, invite);
-    f.animating = true;
+    // With a film playing, its frames pace the redraws (and the pulse).
+    f.animating = !f.video.has_frame();
     language_bar(f);
     ImGui::End();
 }
