@@ -24,6 +24,7 @@ test: build
 
 bench: build
 	@bench/pack_install.sh $(BUILD)
+	@bench/ui.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -28,6 +28,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <tuple>
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -121,6 +122,7 @@ private:
     void check_new_pack();
     bool script_step();  // false when the script is over
     int wait_ms() const;
+    bool clock_moved_view();
     void screenshot(const fs::path& file);
     ImVec2 display() const { return {float(width_), float(height_)}; }
 
@@ -484,6 +486,19 @@ bool Kiosk::script_step() {
     return true;
 }
 
+// After a sleep with no event only time has passed: is there anything new
+// to show (the idle countdown, a reset, a pack to apply)? If not, no frame:
+// an idle kiosk draws nothing.
+bool Kiosk::clock_moved_view() {
+    auto view = [&] {
+        return std::make_tuple(session_->screen(), session_->still_there(), session_->countdown_left_s(),
+                               session_->generation(), watcher_->status()->installed_count);
+    };
+    auto before = view();
+    session_->tick();
+    return view() != before || watcher_->status()->installed_count != installs_seen_;
+}
+
 // How long the loop may sleep before the next frame.
 int Kiosk::wait_ms() const {
     if (animating_ || pointer_.busy() || settle_frames_ > 0) return 16;
@@ -513,7 +528,9 @@ int Kiosk::run() {
         // Redraw on demand: with nothing moving, sleep until an event comes
         // (a touch, a decoded image, a new video frame) or the next idle
         // check. A film's own frames pace the redraws while it plays.
-        bool got = SDL_WaitEventTimeout(&e, wait_ms());
+        const int timeout = wait_ms();
+        bool got = SDL_WaitEventTimeout(&e, timeout);
+        if (!got && timeout > 16 && !clock_moved_view()) continue;  // nothing to draw
         while (got) {
             if (e.type == SDL_QUIT) quit = true;
             if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_ESCAPE && options_.width != 0) quit = true;
