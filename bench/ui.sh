@@ -27,6 +27,7 @@ seconds=${BENCH_SECONDS:-20}
 starts=${BENCH_STARTS:-5}
 warm=3                       # seconds of warm-up before each measured window
 size=1920x1080
+# shellcheck disable=SC1112  # the label's apostrophe is the typographic one
 invite='Touchez l’écran pour découvrir'   # the attract screen's widget (fr)
 chip='Aéronautique'                        # a sector chip: only the grid has it
 tck=$(getconf CLK_TCK)
@@ -35,8 +36,9 @@ tck=$(getconf CLK_TCK)
 [[ "$starts" =~ ^[1-9][0-9]*$ ]] || die "BENCH_STARTS must be a positive whole number, not '$starts'"
 [ -x "$vitrine" ] || die "no kiosk at $vitrine: build it first (cmake --build $build)"
 [ -x "$baseline" ] || die "no baseline at $baseline: build it (cmake --build $build --target bench_mpv_baseline; the top-level CMakeLists.txt needs add_subdirectory(bench))"
-[ -f "$config" ] && [ -e "$build/demo/data/current" ] ||
+if [ ! -f "$config" ] || [ ! -e "$build/demo/data/current" ]; then
   die "no installed demo pack in $build/demo (configure with -DVITRINE_DEMO_PACK=ON and build)"
+fi
 videos=("$campaign"/robots.mp4 "$campaign"/green.mp4 "$campaign"/health.mp4 "$campaign"/stars.mp4)
 for v in "${videos[@]}"; do [ -f "$v" ] || die "no campaign video $v"; done
 
@@ -57,8 +59,10 @@ trap 'exit 130' INT TERM
 calc() { awk "BEGIN { printf \"%.${2:-2}f\", ($1) }"; }
 now() { date +%s.%N; }
 median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-# CPU ticks (utime + stime, all threads) of a process; of every CPU but idle.
+# CPU ticks (utime + stime, all threads) of a process.
+# shellcheck disable=SC2086  # split: the fields after the command's name
 proc_ticks() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; set -- $s; echo $(( ${12} + ${13} )); }
+# CPU ticks of the whole machine, all but idle and iowait.
 busy_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9; exit}' /proc/stat; }
 # "VmRSS VmHWM Pss" of a process, in KiB.
 # False once the process has gone (or is a zombie, with no memory left).
@@ -228,13 +232,14 @@ after_mark() {  # after_mark NAME: frames drawn after the mark, or ""
 if [ -n "$(after_mark grid-short)" ]; then
   g_frames=$(( $(after_mark grid-rest) - $(after_mark grid-short) ))
   s_frames=$(( $(after_mark grid-swipe) - $(after_mark grid-short) ))
-  frames_method="each run's count at exit minus its count at the screenshot."
+  frames_method="each run's count at exit minus its count at the
+screenshot."
 else
   g_frames=''
   s_frames=$(window_count "frames drawn:" grid-swipe grid-short)
-  frames_method="the counts at exit, which also differ by the frames
-drawn before the screenshot, up to about twenty (the kiosk logs no count with
-its screenshots): too coarse for the few frames of the rest, left out."
+  frames_method="the counts at exit, which also differ by the frames drawn
+before the screenshot, up to about twenty (the kiosk logs no count with its
+screenshots): too coarse for the few frames of the rest, left out."
 fi
 if [ -n "$g_frames" ]; then g_fps="$(calc "$g_frames / $seconds" 1) frames/s"; else g_fps="frames/s n/a"; fi
 s_cpu=$(calc "$swipe_after - $short_after")
@@ -284,7 +289,8 @@ spent after the screenshot that ends the warm-up (its total at exit, from the
 kernel, minus its time then) in the run with $((pairs * 2)) swipes of 2.5 s on the
 grid minus the run without them, divided by the difference in frames drawn;
 the frames still being rasterized at exit are in both. Frames on the grid
-(the swipe or rest run minus the short one): $frames_method
+(the swipe or rest run minus the short one):
+$frames_method
 This machine has no GPU: Mesa llvmpipe draws on the CPU, in the measured
 process's threads, and its JIT (libLLVM) and textures are in its memory, so
 every figure that involves drawing is far higher than on a board's GPU; the
