@@ -123,6 +123,7 @@ private:
     bool script_step();  // false when the script is over
     int wait_ms() const;
     bool clock_moved_view();
+    bool wait_event(SDL_Event& e, int timeout_ms);
     void screenshot(const fs::path& file);
     ImVec2 display() const { return {float(width_), float(height_)}; }
 
@@ -152,6 +153,7 @@ private:
     std::string video_key_;  // what the player was last told to play
     bool animating_ = true;
     std::uint64_t frames_ = 0;
+    GLsync last_fence_ = nullptr;
     int settle_frames_ = 2;
     std::chrono::steady_clock::time_point last_frame_ = std::chrono::steady_clock::now();
 
@@ -251,6 +253,8 @@ bool Kiosk::start() {
 }
 
 void Kiosk::shutdown() {
+    if (last_fence_) glDeleteSync(last_fence_);
+    last_fence_ = nullptr;
     if (watcher_) watcher_->stop();
     video_.reset();
     images_.reset();
@@ -363,6 +367,14 @@ void Kiosk::frame() {
         shot_pending_.reset();
     }
     SDL_GL_SwapWindow(window_);
+    // At most one frame in flight: where the swap does not wait for the
+    // display (the offscreen driver, some KMSDRM setups), frames would pile
+    // up faster than the GPU draws them, each holding its buffers.
+    if (last_fence_) {
+        glClientWaitSync(last_fence_, GL_SYNC_FLUSH_COMMANDS_BIT, 1'000'000'000);
+        glDeleteSync(last_fence_);
+    }
+    last_fence_ = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
     video_->report_swap();
     if (frames_++ == 0) {
         char age[32];
@@ -499,6 +511,20 @@ bool Kiosk::clock_moved_view() {
     return view() != before || watcher_->status()->installed_count != installs_seen_;
 }
 
+// SDL_WaitEventTimeout, but for video drivers with no blocking wait
+// (offscreen, KMSDRM) SDL 2 polls every millisecond: a thousand wakeups a
+// second on an idle kiosk. Long waits poll every 10 ms instead, which a
+// finger cannot tell.
+bool Kiosk::wait_event(SDL_Event& e, int timeout_ms) {
+    if (timeout_ms <= 16) return SDL_WaitEventTimeout(&e, timeout_ms);
+    auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+        if (SDL_PollEvent(&e)) return true;
+        if (std::chrono::steady_clock::now() >= end) return false;
+        SDL_Delay(10);
+    }
+}
+
 // How long the loop may sleep before the next frame.
 int Kiosk::wait_ms() const {
     if (animating_ || pointer_.busy() || settle_frames_ > 0) return 16;
@@ -529,7 +555,7 @@ int Kiosk::run() {
         // (a touch, a decoded image, a new video frame) or the next idle
         // check. A film's own frames pace the redraws while it plays.
         const int timeout = wait_ms();
-        bool got = SDL_WaitEventTimeout(&e, timeout);
+        bool got = wait_event(e, timeout);
         if (!got && timeout > 16 && !clock_moved_view()) continue;  // nothing to draw
         while (got) {
             if (e.type == SDL_QUIT) quit = true;
