@@ -112,21 +112,28 @@ void read_checked(int fd, std::string_view rel, const FileEntry& expected, const
             if (errno == EINTR) continue;
             throw PackError(std::string(rel) + ": read error (" + describe_errno(errno) + ")");
         }
-        if (n == 0)
-            throw PackError(std::string(rel) + ": shorter than listed (" + std::to_string(done) + " of " +
-                            std::to_string(expected.size) + " bytes); rebuild the pack with vitrine pack build");
+        if (n == 0) fail_shorter(rel, done, expected.size);
         hash.update(buf.get(), static_cast<std::size_t>(n));
         if (sink) sink(buf.get(), static_cast<std::size_t>(n));
         done += static_cast<std::uint64_t>(n);
         if (on_bytes) on_bytes(static_cast<std::uint64_t>(n));
     }
+    check_end(fd, rel, expected, hash.finish());
+}
+
+void fail_shorter(std::string_view rel, std::uint64_t got, std::uint64_t listed) {
+    throw PackError(std::string(rel) + ": shorter than listed (" + std::to_string(got) + " of " +
+                    std::to_string(listed) + " bytes); rebuild the pack with vitrine pack build");
+}
+
+void check_end(int fd, std::string_view rel, const FileEntry& expected, const Digest& digest) {
     char extra;
     ssize_t n;
     while ((n = ::read(fd, &extra, 1)) < 0 && errno == EINTR) {}
     if (n > 0)
         throw PackError(std::string(rel) + ": longer than the " + std::to_string(expected.size) +
                         " bytes listed; rebuild the pack with vitrine pack build");
-    if (hash.finish() != expected.sha256)
+    if (digest != expected.sha256)
         throw PackError(std::string(rel) + ": content does not match its SHA-256 in the manifest "
                         "(damaged copy or altered file; copy the pack again)");
 }

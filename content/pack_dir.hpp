@@ -48,6 +48,12 @@ using ChunkSink = std::function<void(const std::uint8_t*, std::size_t)>;
 void read_checked(int fd, std::string_view rel, const FileEntry& expected, const ChunkSink& sink,
                   const std::function<void(std::uint64_t)>& on_bytes);
 
+// The refusals every copy or check of a listed file shares, so that staff
+// read the same words whichever path found the problem.
+[[noreturn]] void fail_shorter(std::string_view rel, std::uint64_t got, std::uint64_t listed);
+// After `expected.size` bytes: fails if `fd` holds more, or if `digest` is not the listed one.
+void check_end(int fd, std::string_view rel, const FileEntry& expected, const Digest& digest);
+
 // What a pack's two manifest files say, once the signature is good.
 struct SignedManifest {
     std::string manifest_bytes;   // exactly what was verified

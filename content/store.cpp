@@ -130,19 +130,10 @@ void copy_checked(const PackDir& src, const std::string& rel, const FileEntry& e
         ssize_t n = ::sendfile(out, in, nullptr, static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, entry.size - done)));
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) throw PackError(rel + ": copy failed (" + describe_errno(errno) + ")");
-        if (n == 0)
-            throw PackError(rel + ": shorter than listed (" + std::to_string(done) + " of " +
-                            std::to_string(entry.size) + " bytes); rebuild the pack with vitrine pack build");
+        if (n == 0) fail_shorter(rel, done, entry.size);
         done += static_cast<std::uint64_t>(n);
         on_bytes(static_cast<std::uint64_t>(n) / 2);
     }
-    char extra;
-    ssize_t n;
-    while ((n = ::read(in, &extra, 1)) < 0 && errno == EINTR) {}
-    if (n > 0)
-        throw PackError(rel + ": longer than the " + std::to_string(entry.size) +
-                        " bytes listed; rebuild the pack with vitrine pack build");
-
     // Start writing the copy to disk while it is hashed: the final syncfs
     // then finds little left to do.
     ::sync_file_range(out, 0, 0, SYNC_FILE_RANGE_WRITE);
@@ -158,9 +149,7 @@ void copy_checked(const PackDir& src, const std::string& rel, const FileEntry& e
         hashed += static_cast<std::uint64_t>(r);
         on_bytes(static_cast<std::uint64_t>(r) - static_cast<std::uint64_t>(r) / 2);
     }
-    if (hash.finish() != entry.sha256)
-        throw PackError(rel + ": content does not match its SHA-256 in the manifest "
-                        "(damaged copy or altered file; copy the pack again)");
+    check_end(in, rel, entry, hash.finish());
 }
 
 // Copies every listed file with `workers` threads, one file at a time
