@@ -4,7 +4,7 @@
 // rendering. It never touches SDL, ImGui or mpv.
 #pragma once
 #include "content/catalogue.hpp"
-#include "kiosk/clock.hpp"
+#include "platform/clock.hpp"
 
 #include <chrono>
 #include <memory>

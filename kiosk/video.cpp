@@ -170,6 +170,8 @@ struct VideoPlayer::Impl {
     GLuint texture = 0, fbo = 0;
     int texture_width = 0, texture_height = 0;
     bool has_frame = false;
+    bool on_screen = false;
+    bool fresh = false;  // on screen: a new picture waits for render_on_screen()
 
     std::string error;
     int error_count = 0;
@@ -286,6 +288,13 @@ struct VideoPlayer::Impl {
         }
     }
 
+    void release_target() {
+        if (fbo) gl.DeleteFramebuffers(1, &fbo);
+        if (texture) gl.DeleteTextures(1, &texture);
+        fbo = texture = 0;
+        texture_width = texture_height = 0;
+    }
+
     void ensure_target(int w, int h) {
         if (w == texture_width && h == texture_height && texture) return;
         GLint previous_texture = 0;
@@ -380,8 +389,7 @@ VideoPlayer::~VideoPlayer() {
     auto& m = *impl_;
     mpv_render_context_free(m.render);
     mpv_terminate_destroy(m.mpv);
-    if (m.fbo) m.gl.DeleteFramebuffers(1, &m.fbo);
-    if (m.texture) m.gl.DeleteTextures(1, &m.texture);
+    m.release_target();
 }
 
 std::uint32_t VideoPlayer::event_type() {
@@ -503,6 +511,12 @@ bool VideoPlayer::render_if_needed() {
     auto& m = *impl_;
     const bool update =
         m.frame_pending.exchange(false) && (mpv_render_context_update(m.render) & MPV_RENDER_UPDATE_FRAME);
+    if (m.on_screen) {
+        mpv_render_frame_info info{};
+        m.fresh = m.fresh || (update && mpv_render_context_get_info(m.render, {MPV_RENDER_PARAM_NEXT_FRAME_INFO, &info}) >= 0 &&
+                              (info.flags & MPV_RENDER_FRAME_INFO_PRESENT));
+        return m.fresh;
+    }
     const int w = m.requested_width > 0 ? m.requested_width : static_cast<int>(m.video_width);
     const int h = m.requested_height > 0 ? m.requested_height : static_cast<int>(m.video_height);
     // A new size while paused: mpv redraws its current picture at that size.
@@ -546,6 +560,41 @@ bool VideoPlayer::render_if_needed() {
     // what played before: they do not count as this item's picture.
     if (m.current < m.items.size()) m.has_frame = true;
     return true;
+}
+
+void VideoPlayer::set_on_screen(bool on_screen) {
+    auto& m = *impl_;
+    if (on_screen == m.on_screen) return;
+    m.on_screen = on_screen;
+    m.fresh = false;
+    m.has_frame = false;  // the texture and the screen do not hold the same picture
+    // On screen the picture covers the window, cropped if the shapes differ.
+    m.set_string("panscan", on_screen ? "1.0" : "0.0");
+    if (on_screen) m.release_target();
+}
+
+bool VideoPlayer::on_screen() const { return impl_->on_screen; }
+
+void VideoPlayer::render_on_screen(int width, int height) {
+    auto& m = *impl_;
+    if (!m.on_screen || width <= 0 || height <= 0) return;
+    mpv_opengl_fbo target{0, width, height, 0};
+    int flip = 1;   // the default framebuffer's row 0 is the bottom
+    int block = 0;  // never wait for the display time on the UI thread
+    mpv_render_param params[] = {
+        {MPV_RENDER_PARAM_OPENGL_FBO, &target},
+        {MPV_RENDER_PARAM_FLIP_Y, &flip},
+        {MPV_RENDER_PARAM_BLOCK_FOR_TARGET_TIME, &block},
+        {MPV_RENDER_PARAM_INVALID, nullptr},
+    };
+    int r = mpv_render_context_render(m.render, params);
+    m.gl.BindFramebuffer(GL_FRAMEBUFFER, 0);
+    if (r < 0) {
+        m.log(LogLevel::Error, "video", "rendering failed: " + describe(r));
+        return;
+    }
+    if (m.fresh && m.current < m.items.size()) m.has_frame = true;
+    m.fresh = false;
 }
 
 void VideoPlayer::report_swap() { mpv_render_context_report_swap(impl_->render); }

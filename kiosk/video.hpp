@@ -86,6 +86,18 @@ public:
     // replaces with its own (Dear ImGui's OpenGL 3 backend sets all it uses).
     // Only the framebuffer binding is restored.
     bool render_if_needed();
+    // Where pictures go: into texture() (the default), or straight onto the
+    // window's default framebuffer through render_on_screen(), under the UI:
+    // one full-screen pass fewer for a fullscreen film. Switching to the
+    // screen frees the texture; there the picture covers the whole window,
+    // cropped where the shapes differ.
+    void set_on_screen(bool on_screen);
+    bool on_screen() const;
+    // On-screen mode: fills the whole `width` x `height` framebuffer with the
+    // current picture (a new one if render_if_needed() said so, else the last
+    // one again; black bars around it, black before the first). Call it
+    // instead of clearing, before the UI renders over it.
+    void render_on_screen(int width, int height);
     // After every swap of the window (or never): mpv paces video by it.
     void report_swap();
     // True while the UI should keep drawing frames: a frame is waiting to be

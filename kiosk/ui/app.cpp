@@ -3,7 +3,7 @@
 #include "content/catalogue.hpp"
 #include "content/error.hpp"
 #include "content/watcher.hpp"
-#include "kiosk/clock.hpp"
+#include "platform/clock.hpp"
 #include "kiosk/i18n.hpp"
 #include "kiosk/images.hpp"
 #include "kiosk/session.hpp"
@@ -122,6 +122,7 @@ private:
     void check_new_pack();
     bool script_step();  // false when the script is over
     int wait_ms() const;
+    bool stepping() const;
     bool clock_moved_view();
     bool wait_event(SDL_Event& e, int timeout_ms);
     void screenshot(const fs::path& file);
@@ -304,6 +305,8 @@ void Kiosk::direct_video() {
         video_->stop();
         video_key_.clear();
     }
+    // The campaign fills the screen: straight onto the framebuffer, under the UI.
+    video_->set_on_screen(session_->screen() == Screen::Attract);
     video_->set_language(session_->language(), config_.device.default_language);
     // On the attract screen the tagline and the invitation hold the lowest
     // quarter: the subtitles go above them.
@@ -354,8 +357,12 @@ void Kiosk::frame() {
     registry().end_frame();
     ImGui::Render();
     glViewport(0, 0, width_, height_);
-    glClearColor(0, 0, 0, 1);
-    glClear(GL_COLOR_BUFFER_BIT);
+    if (video_->on_screen()) {
+        video_->render_on_screen(width_, height_);
+    } else {
+        glClearColor(0, 0, 0, 1);
+        glClear(GL_COLOR_BUFFER_BIT);
+    }
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     // Debian's ImGui GL3 backend is built for desktop GL: on GL ES it saves
     // and restores GL_POLYGON_MODE and GL_PRIMITIVE_RESTART, which ES does
@@ -398,7 +405,7 @@ void Kiosk::screenshot(const fs::path& file) {
     if (file.has_parent_path()) fs::create_directories(file.parent_path(), ec);
     if (!stbi_write_png(file.c_str(), width_, height_, 4, flipped.data(), static_cast<int>(row)))
         throw ScriptError("cannot write " + file.string());
-    log("wrote " + file.string());
+    log("wrote " + file.string() + " (frames drawn: " + std::to_string(frames_) + ")");
 }
 
 // One step of the script per call, spread over frames: a tap is a press on
@@ -525,6 +532,11 @@ bool Kiosk::wait_event(SDL_Event& e, int timeout_ms) {
     }
 }
 
+// A script step under way that needs frames (a wait needs none).
+bool Kiosk::stepping() const {
+    return step_ < options_.script.size() && (options_.script[step_].verb != "wait" || step_frames_ == 0);
+}
+
 // How long the loop may sleep before the next frame.
 int Kiosk::wait_ms() const {
     if (animating_ || pointer_.busy() || settle_frames_ > 0) return 16;
@@ -557,7 +569,9 @@ int Kiosk::run() {
         const int timeout = wait_ms();
         bool got = wait_event(e, timeout);
         if (!got && timeout > 16 && !clock_moved_view()) continue;  // nothing to draw
+        bool player_only = got;  // woken by the video player and nothing else
         while (got) {
+            if (e.type != VideoPlayer::event_type()) player_only = false;
             if (e.type == SDL_QUIT) quit = true;
             if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_ESCAPE && options_.width != 0) quit = true;
             pointer_.handle(e, display());
@@ -567,6 +581,11 @@ int Kiosk::run() {
                 settle_frames_ = std::max(settle_frames_, 2);
             got = SDL_PollEvent(&e);
         }
+        // The player wakes the loop for its logs and properties too: a frame
+        // only for a new picture, unless something else moves.
+        if (player_only && !animating_ && !pointer_.busy() && settle_frames_ == 0 && !stepping() &&
+            !video_->render_if_needed())
+            continue;
         try {
             if (scripted && !script_step()) break;
             frame();

@@ -70,10 +70,11 @@ void draw_image(ImDrawList* dl, unsigned texture, int w, int h, ImVec2 min, ImVe
 // ---------------------------------------------------------------- attract
 
 void AttractScreen::draw(Frame& f) {
-    begin_fullscreen("attract", f, {0, 0, 0, 1});
+    // The film is on the framebuffer already when the player draws on screen.
+    begin_fullscreen("attract", f, f.video.on_screen() ? ImVec4{0, 0, 0, 0} : ImVec4{0, 0, 0, 1});
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const auto& m = f.session.manifest();
-    if (f.video.has_frame())
+    if (f.video.has_frame() && !f.video.on_screen())
         draw_image(dl, f.video.texture(), f.video.width(), f.video.height(), {0, 0}, f.size, true);
 
     // The whole screen is the invitation.
@@ -277,7 +278,8 @@ void ShowcaseScreen::media(Frame& f, const content::Showcase& s, ImVec2 min, ImV
     if (is_video) {
         if (f.video.has_frame())
             draw_image(dl, f.video.texture(), f.video.width(), f.video.height(), min, view_max, false);
-        f.animating = !f.video.paused();
+        // Once it shows pictures, the film's own frames pace the redraws.
+        f.animating = !f.video.paused() && !f.video.has_frame();
     } else if (const auto* t = f.images.get(f.session.pack().file(m.path))) {
         draw_image(dl, t->id, t->width, t->height, min, view_max, false);
     }

@@ -22,7 +22,7 @@ F gl(const char* name) {
 
 }  // namespace
 
-GlContext::GlContext(int width, int height) {
+GlContext::GlContext(int width, int height) : width_(width), height_(height) {
     ::setenv("SDL_VIDEODRIVER", "offscreen", 1);
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) fail("SDL_Init");
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_ES);
@@ -78,6 +78,17 @@ std::vector<std::uint8_t> GlContext::read_texture(unsigned texture, int width, i
     }
     bind(GL_FRAMEBUFFER, static_cast<GLuint>(previous));
     del(1, &fbo);
+    return pixels;
+}
+
+std::vector<std::uint8_t> GlContext::read_screen() const {
+    auto bind = gl<decltype(&glBindFramebuffer)>("glBindFramebuffer");
+    auto read = gl<decltype(&glReadPixels)>("glReadPixels");
+    auto pixel_store = gl<decltype(&glPixelStorei)>("glPixelStorei");
+    bind(GL_FRAMEBUFFER, 0);
+    std::vector<std::uint8_t> pixels(static_cast<std::size_t>(width_) * static_cast<std::size_t>(height_) * 4);
+    pixel_store(GL_PACK_ALIGNMENT, 1);
+    read(0, 0, width_, height_, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
     return pixels;
 }
 

@@ -31,12 +31,19 @@ public:
     // Empty when the texture cannot be read.
     std::vector<std::uint8_t> read_texture(unsigned texture, int width, int height) const;
 
+    // The window's back buffer (what the next swap shows), RGBA, rows
+    // bottom-up as GL reads them. The window is width x height.
+    std::vector<std::uint8_t> read_screen() const;
+    int width() const { return width_; }
+    int height() const { return height_; }
+
     // Swaps the window's buffers, as the kiosk does after every frame.
     void swap() const;
 
 private:
     SDL_Window* window_ = nullptr;
     void* context_ = nullptr;
+    int width_ = 0, height_ = 0;
 };
 
 }  // namespace vitrine::test

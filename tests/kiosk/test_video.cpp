@@ -70,6 +70,7 @@ struct Harness {
             if (!SDL_WaitEventTimeout(&e, 20) || e.type != VideoPlayer::event_type()) continue;
             player.handle_events();
             if (player.render_if_needed()) {
+                if (player.on_screen()) player.render_on_screen(gl().width(), gl().height());
                 ++frames;
                 if (on_frame) on_frame();
                 gl().swap();
@@ -259,6 +260,36 @@ TEST_CASE("a demo video plays into the texture") {
     CHECK(p.playlist_index() == -1);
     CHECK_FALSE(p.has_frame());
     CHECK_FALSE(p.ended());
+    CHECK(p.error_count() == 0);
+}
+
+TEST_CASE("on screen, the film covers the window's framebuffer with no texture of its own") {
+    Harness h;
+    auto& p = h.player;
+    p.set_on_screen(true);
+    CHECK(p.on_screen());
+    p.play_loop({media().split});
+    Pixels screen;
+    h.on_frame = [&] { screen = gl().read_screen(); };
+    REQUIRE(h.run_until(5, [&] { return p.has_frame(); }));
+    INFO(h.log_text());
+    CHECK(p.texture() == 0);
+    const int w = gl().width(), hh = gl().height();
+    REQUIRE(screen.size() == std::size_t(w) * hh * 4);
+    // GL reads rows bottom-up: the picture's red top is the last row. A 4:3
+    // picture in a square window is cropped to cover it: the first and last
+    // rows are picture, not black bars.
+    auto top = row_colour(screen, w, hh - 2), bottom = row_colour(screen, w, 1);
+    CHECK(top[0] > 180);
+    CHECK(top[2] < 80);
+    CHECK(bottom[2] > 180);
+    CHECK(bottom[0] < 80);
+
+    // Back into the texture, as a showcase shows its film.
+    p.set_on_screen(false);
+    CHECK_FALSE(p.has_frame());
+    REQUIRE(h.run_until(5, [&] { return p.has_frame(); }));
+    CHECK(p.texture() != 0);
     CHECK(p.error_count() == 0);
 }
 
