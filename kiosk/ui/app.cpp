@@ -18,6 +18,7 @@
 #include <imgui.h>
 #include <stb_image_write.h>
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cfloat>
@@ -119,6 +120,7 @@ private:
     void shutdown();
     void frame();
     void direct_video();
+    VideoPlayer& video();
     void check_new_pack();
     bool script_step();  // false when the script is over
     int wait_ms() const;
@@ -142,7 +144,9 @@ private:
     std::unique_ptr<Catalogs> catalogs_;
     std::unique_ptr<Session> session_;
     std::unique_ptr<ImageCache> images_;
-    std::unique_ptr<VideoPlayer> video_;
+    std::unique_ptr<VideoPlayer> video_;  // made on demand, released on the grid
+    VideoPlayer::Options video_options_;
+    std::int64_t dropped_before_ = 0;  // by players released earlier
     std::uint32_t wake_event_ = 0;
 
     AttractScreen attract_;
@@ -232,14 +236,14 @@ bool Kiosk::start() {
     };
     io.log = log;
     images_ = std::make_unique<ImageCache>(io);
-    VideoPlayer::Options vo;
+    VideoPlayer::Options& vo = video_options_;
     vo.audio_output = options_.headless ? "null" : "auto";
     if (options_.headless) vo.hwdec = "no";  // nothing to probe on a machine with no display
     vo.log = [](VideoPlayer::LogLevel level, const std::string& prefix, const std::string& text) {
         log(std::string(level == VideoPlayer::LogLevel::Error ? "video error: " : "video warning: ") + prefix + ": " +
             text);
     };
-    video_ = std::make_unique<VideoPlayer>(vo);
+    video();  // the attract loop plays at once
 
     content::PackWatcher::Options wo;
     wo.dirs = config_.packs.watch_dirs;
@@ -284,6 +288,11 @@ void Kiosk::check_new_pack() {
     }
 }
 
+VideoPlayer& Kiosk::video() {
+    if (!video_) video_ = std::make_unique<VideoPlayer>(video_options_);
+    return *video_;
+}
+
 // The attract loop plays the campaign; the showcase screen plays its own
 // film (it knows what its gallery shows); anything else stops the player.
 void Kiosk::direct_video() {
@@ -297,13 +306,21 @@ void Kiosk::direct_video() {
                 for (const auto& [lang, path] : c.subtitles) it.subtitles[lang] = pack.file(path);
                 items.push_back(std::move(it));
             }
-            video_->set_muted(true);
-            video_->play_loop(items);
+            video().set_muted(true);
+            video().play_loop(items);
             video_key_ = key;
         }
-    } else if (session_->screen() == Screen::Grid && !video_key_.empty()) {
-        video_->stop();
+    } else if (session_->screen() == Screen::Grid && video_) {
+        // No film on the grid: the player goes, with its decoder, its
+        // frames and its GL objects, and the memory goes back to the system.
+        dropped_before_ += video_->dropped_frames();
+        video_.reset();
         video_key_.clear();
+        ::malloc_trim(0);
+    }
+    if (!video_) {
+        session_->set_watching(false);
+        return;
     }
     // The campaign fills the screen: straight onto the framebuffer, under the UI.
     video_->set_on_screen(session_->screen() == Screen::Attract);
@@ -331,7 +348,7 @@ void Kiosk::frame() {
         }
     }
     direct_video();
-    video_->render_if_needed();
+    if (video_) video_->render_if_needed();
     images_->upload_ready();
 
     ImGui_ImplOpenGL3_NewFrame();
@@ -345,7 +362,7 @@ void Kiosk::frame() {
     registry().begin_frame();
     ImGui::NewFrame();
 
-    Frame f{*session_, *catalogs_, *images_, *video_, display(), height_ > width_, dt, video_key_};
+    Frame f{*session_, *catalogs_, *images_, [this]() -> VideoPlayer& { return video(); }, display(), height_ > width_, dt, video_key_};
     switch (session_->screen()) {
     case Screen::Attract: attract_.draw(f); break;
     case Screen::Grid: grid_.draw(f); break;
@@ -357,7 +374,7 @@ void Kiosk::frame() {
     registry().end_frame();
     ImGui::Render();
     glViewport(0, 0, width_, height_);
-    if (video_->on_screen()) {
+    if (video_ && video_->on_screen()) {
         video_->render_on_screen(width_, height_);
     } else {
         glClearColor(0, 0, 0, 1);
@@ -382,8 +399,11 @@ void Kiosk::frame() {
         glDeleteSync(last_fence_);
     }
     last_fence_ = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
-    video_->report_swap();
+    if (video_) video_->report_swap();
     if (frames_++ == 0) {
+        // The font atlas is on the GPU now: its CPU copies (alpha and RGBA)
+        // are 10+ MB the kiosk never reads again.
+        ImGui::GetIO().Fonts->ClearTexData();
         char age[32];
         std::snprintf(age, sizeof age, "%.3f", process_age());
         log(std::string("first interactive frame ") + age + " s after start");
@@ -556,7 +576,8 @@ int Kiosk::run() {
         Kiosk& k;
         ~Report() {
             log("frames drawn: " + std::to_string(k.frames_));
-            if (k.video_) log("video frames dropped: " + std::to_string(k.video_->dropped_frames()));
+            log("video frames dropped: " +
+                std::to_string(k.dropped_before_ + (k.video_ ? k.video_->dropped_frames() : 0)));
         }
     } report{*this};
     const bool scripted = !options_.script.empty();
@@ -575,7 +596,7 @@ int Kiosk::run() {
             if (e.type == SDL_QUIT) quit = true;
             if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_ESCAPE && options_.width != 0) quit = true;
             pointer_.handle(e, display());
-            if (e.type == VideoPlayer::event_type()) video_->handle_events();
+            if (e.type == VideoPlayer::event_type() && video_) video_->handle_events();
             ImGui_ImplSDL2_ProcessEvent(&e);
             if (!scripted && e.type != wake_event_ && e.type != VideoPlayer::event_type())
                 settle_frames_ = std::max(settle_frames_, 2);
@@ -584,7 +605,7 @@ int Kiosk::run() {
         // The player wakes the loop for its logs and properties too: a frame
         // only for a new picture, unless something else moves.
         if (player_only && !animating_ && !pointer_.busy() && settle_frames_ == 0 && !stepping() &&
-            !video_->render_if_needed())
+            !(video_ && video_->render_if_needed()))
             continue;
         try {
             if (scripted && !script_step()) break;
@@ -614,6 +635,11 @@ fs::path default_assets_dir() {
 }
 
 int run_app(const Config& config, const AppOptions& options) {
+    // Pictures, video frames and GL buffers are big blocks, allocated and
+    // freed as the visitor moves on. A fixed threshold keeps them in their
+    // own mappings, given back on free; glibc's adaptive one would move them
+    // into the heaps of the threads that freed them and keep them there.
+    ::mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     Kiosk kiosk(config, options);
     return kiosk.run();
 }

@@ -71,11 +71,11 @@ void draw_image(ImDrawList* dl, unsigned texture, int w, int h, ImVec2 min, ImVe
 
 void AttractScreen::draw(Frame& f) {
     // The film is on the framebuffer already when the player draws on screen.
-    begin_fullscreen("attract", f, f.video.on_screen() ? ImVec4{0, 0, 0, 0} : ImVec4{0, 0, 0, 1});
+    begin_fullscreen("attract", f, f.video().on_screen() ? ImVec4{0, 0, 0, 0} : ImVec4{0, 0, 0, 1});
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const auto& m = f.session.manifest();
-    if (f.video.has_frame() && !f.video.on_screen())
-        draw_image(dl, f.video.texture(), f.video.width(), f.video.height(), {0, 0}, f.size, true);
+    if (f.video().has_frame() && !f.video().on_screen())
+        draw_image(dl, f.video().texture(), f.video().width(), f.video().height(), {0, 0}, f.size, true);
 
     // The whole screen is the invitation.
     const std::string invite = f.tr("attract.touch_to_explore");
@@ -83,7 +83,7 @@ void AttractScreen::draw(Frame& f) {
     if (touch_area("##explore", invite, f.size)) f.session.touch();
 
     // Tagline of the campaign video playing, over a dark band.
-    int item = std::clamp(f.video.playlist_index(), 0, static_cast<int>(m.campaign.size()) - 1);
+    int item = std::clamp(f.video().playlist_index(), 0, static_cast<int>(m.campaign.size()) - 1);
     float band = px(260);
     dl->AddRectFilledMultiColor({0, f.size.y - band * 1.6f}, f.size, IM_COL32(0, 0, 0, 0), IM_COL32(0, 0, 0, 0),
                                 IM_COL32(0, 0, 0, 220), IM_COL32(0, 0, 0, 220));
@@ -103,7 +103,7 @@ void AttractScreen::draw(Frame& f) {
     dl->AddRectFilled(pill_min, pill_max, IM_COL32(30, 110, 235, static_cast<int>(a * 255)), px(40));
     text_at(dl, h, {pill_min.x + px(40), pill_min.y + px(18)}, IM_COL32_WHITE, invite);
     // With a film playing, its frames pace the redraws (and the pulse).
-    f.animating = !f.video.has_frame();
+    f.animating = !f.video().has_frame();
     language_bar(f);
     ImGui::End();
 }
@@ -269,25 +269,25 @@ void ShowcaseScreen::media(Frame& f, const content::Showcase& s, ImVec2 min, ImV
         if (is_video) {
             VideoPlayer::Item item{f.session.pack().file(m.path), {}};
             for (const auto& [lang, path] : m.subtitles) item.subtitles[lang] = f.session.pack().file(path);
-            f.video.play_once(item);
+            f.video().play_once(item);
         } else {
-            f.video.stop();
+            f.video().stop();
         }
         f.video_key = key;
     }
     if (is_video) {
-        if (f.video.has_frame())
-            draw_image(dl, f.video.texture(), f.video.width(), f.video.height(), min, view_max, false);
+        if (f.video().has_frame())
+            draw_image(dl, f.video().texture(), f.video().width(), f.video().height(), min, view_max, false);
         // Once it shows pictures, the film's own frames pace the redraws.
-        f.animating = !f.video.paused() && !f.video.has_frame();
+        f.animating = !f.video().paused() && !f.video().has_frame();
     } else if (const auto* t = f.images.get(f.session.pack().file(m.path))) {
         draw_image(dl, t->id, t->width, t->height, min, view_max, false);
     }
     // Tap the picture: play/pause a video. A swipe goes through the gallery.
     ImGui::SetCursorScreenPos(min);
-    std::string play = f.tr(f.video.paused() ? "showcase.play" : "showcase.pause");
-    if (touch_area("##media", is_video ? play : std::string(), {max.x - min.x, view_max.y - min.y}) && is_video)
-        f.video.set_paused(!f.video.paused());
+    std::string play = is_video ? f.tr(f.video().paused() ? "showcase.play" : "showcase.pause") : std::string();
+    if (touch_area("##media", play, {max.x - min.x, view_max.y - min.y}) && is_video)
+        f.video().set_paused(!f.video().paused());
     if (ImGui::IsItemDeactivated()) {
         float dx = ImGui::GetIO().MouseDragMaxDistanceAbs[0].x > px(80) ? ImGui::GetMouseDragDelta(0, 0).x : 0;
         if (dx < -px(80)) ++image_;
@@ -309,10 +309,10 @@ void ShowcaseScreen::media(Frame& f, const content::Showcase& s, ImVec2 min, ImV
     }
     if (is_video) {
         if (n > 1) ImGui::SameLine();
-        if (touch_button(play.c_str())) f.video.set_paused(!f.video.paused());
+        if (touch_button(play.c_str())) f.video().set_paused(!f.video().paused());
         ImGui::SameLine();
-        if (touch_button(f.tr(f.video.muted() ? "showcase.sound_on" : "showcase.sound_off").c_str()))
-            f.video.set_muted(!f.video.muted());
+        if (touch_button(f.tr(f.video().muted() ? "showcase.sound_on" : "showcase.sound_off").c_str()))
+            f.video().set_muted(!f.video().muted());
     }
     image_ = (image_ % n + n) % n;
     ImGui::PopFont();

@@ -10,6 +10,7 @@
 #include <imgui.h>
 
 #include <deque>
+#include <functional>
 
 namespace vitrine::ui {
 
@@ -18,7 +19,8 @@ struct Frame {
     Session& session;
     const Catalogs& catalogs;
     ImageCache& images;
-    VideoPlayer& video;
+    // The player, made on first use: screens with no film never make one.
+    std::function<VideoPlayer&()> video;
     ImVec2 size;      // the display, in pixels
     bool portrait;
     float dt;         // seconds since the previous frame
