@@ -46,6 +46,16 @@ bool valid_id(std::string_view s) {
     return true;
 }
 
+// Question and option ids: they go into interest records as they are.
+bool valid_answer_id(std::string_view s) {
+    if (s.empty() || s.size() > 64) return false;
+    for (char c : s) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
 bool valid_language(std::string_view s) {
     if (s.size() < 2 || s.size() > 3) return false;
     for (char c : s)
@@ -85,7 +95,7 @@ public:
         Field root;
         expect_object(doc, root);
         check_keys(doc, root,
-                   {"format", "pack", "languages", "sectors", "cities", "showcases", "campaign", "files"});
+                   {"format", "pack", "languages", "sectors", "cities", "showcases", "campaign", "interest", "files"});
 
         const json& format = member(doc, root, "format");
         if (!format.is_number_integer()) (root / "format").fail("must be an integer");
@@ -102,6 +112,7 @@ public:
         if (doc.contains("cities")) parse_cities(doc["cities"], root / "cities");
         parse_showcases(member(doc, root, "showcases"), root / "showcases");
         parse_campaign(member(doc, root, "campaign"), root / "campaign");
+        if (doc.contains("interest")) parse_interest(doc["interest"], root / "interest");
         return std::move(m_);
     }
 
@@ -136,6 +147,12 @@ private:
         std::string id = string_of(member(obj, f, "id"), f / "id");
         if (!valid_id(id))
             (f / "id").fail("\"" + id + "\" is not a valid id (lowercase letters, digits and '-', at most 64)");
+        return id;
+    }
+    static std::string answer_id_of(const json& obj, const Field& f) {
+        std::string id = string_of(member(obj, f, "id"), f / "id");
+        if (!valid_answer_id(id))
+            (f / "id").fail("\"" + id + "\" is not a valid id (lowercase letters, digits, '_' and '-', at most 64)");
         return id;
     }
     // The id of an array element, used to name it in errors before it is validated.
@@ -376,6 +393,68 @@ private:
             c.subtitles = subtitles(j[i], cf);
             m_.campaign.push_back(std::move(c));
         }
+    }
+
+    void parse_interest(const json& j, const Field& f) {
+        expect_object(j, f);
+        check_keys(j, f, {"call_to_action", "questions", "notice", "qr_url"});
+        Interest in;
+        in.call_to_action = localized(member(j, f, "call_to_action"), f / "call_to_action");
+
+        Field qf = f / "questions";
+        const json& questions = member(j, f, "questions");
+        expect_array(questions, qf);
+        if (questions.empty()) qf.fail("must list at least one question");
+        if (questions.size() > 8) qf.fail("at most 8 questions");
+        std::set<std::string> ids;
+        for (std::size_t i = 0; i < questions.size(); ++i) {
+            Field sf = qf.at(i, peek_id(questions[i]));
+            const json& q = questions[i];
+            expect_object(q, sf);
+            check_keys(q, sf, {"id", "title", "options"});
+            Interest::Question question;
+            question.id = answer_id_of(q, sf);
+            if (!ids.insert(question.id).second) (sf / "id").fail("duplicate question id \"" + question.id + "\"");
+            question.title = localized(member(q, sf, "title"), sf / "title");
+
+            Field of = sf / "options";
+            const json& options = member(q, sf, "options");
+            expect_array(options, of);
+            if (options.size() < 2) of.fail("must list at least 2 options");
+            if (options.size() > 12) of.fail("at most 12 options");
+            std::set<std::string> option_ids;
+            for (std::size_t k = 0; k < options.size(); ++k) {
+                Field kf = of.at(k, peek_id(options[k]));
+                expect_object(options[k], kf);
+                check_keys(options[k], kf, {"id", "label"});
+                Interest::Option option;
+                option.id = answer_id_of(options[k], kf);
+                if (!option_ids.insert(option.id).second)
+                    (kf / "id").fail("duplicate option id \"" + option.id + "\"");
+                option.label = localized(member(options[k], kf, "label"), kf / "label");
+                question.options.push_back(std::move(option));
+            }
+            in.questions.push_back(std::move(question));
+        }
+
+        Field nf = f / "notice";
+        const json& notice = member(j, f, "notice");
+        expect_object(notice, nf);
+        check_keys(notice, nf, {"version", "title", "text"});
+        const json& v = member(notice, nf, "version");
+        if (!v.is_number_integer()) (nf / "version").fail("must be an integer");
+        in.notice.version = v.get<std::int64_t>();
+        if (in.notice.version < 1) (nf / "version").fail("must be 1 or more");
+        in.notice.title = localized(member(notice, nf, "title"), nf / "title");
+        in.notice.text = localized(member(notice, nf, "text"), nf / "text");
+
+        if (j.contains("qr_url")) {
+            in.qr_url = string_of(j["qr_url"], f / "qr_url");
+            if (!valid_url(in.qr_url)) (f / "qr_url").fail("must be an http(s) URL");
+            if (in.qr_url.find("{token}") == std::string::npos)
+                (f / "qr_url").fail("must contain {token}, where the kiosk puts the visitor's token");
+        }
+        m_.interest = std::move(in);
     }
 };
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,6 +76,28 @@ struct CampaignItem {
     std::map<std::string, std::string, std::less<>> subtitles;
 };
 
+// The visitor's CV interest (FORMAT.md, "interest"): a call to action,
+// tap-only questions, the privacy notice they accept, then a QR code.
+struct Interest {
+    struct Option {
+        std::string id;
+        Localized label;
+    };
+    struct Question {
+        std::string id;
+        Localized title;
+        std::vector<Option> options;  // 2 to 12
+    };
+    struct Notice {
+        std::int64_t version = 0;  // >= 1, a new one for every new wording
+        Localized title, text;
+    };
+    Localized call_to_action;
+    std::vector<Question> questions;  // 1 to 8
+    Notice notice;
+    std::string qr_url;  // may be empty; holds "{token}"; the config's qr_url wins
+};
+
 struct Manifest {
     int format = 1;
     PackInfo pack;
@@ -83,6 +106,7 @@ struct Manifest {
     std::vector<City> cities;
     std::vector<Showcase> showcases;
     std::vector<CampaignItem> campaign;
+    std::optional<Interest> interest;  // none: no call to action
     std::map<std::string, FileEntry, std::less<>> files;
     std::vector<std::string> warnings;  // unknown keys, for the author
 

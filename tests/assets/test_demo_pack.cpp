@@ -55,7 +55,7 @@ TEST_CASE_FIXTURE(Demo, "the demo pack passes vitrine pack verify") {
 }
 
 TEST_CASE_FIXTURE(Demo, "about forty showcases over the region's sectors and cities") {
-    CHECK(m().languages == std::vector<std::string>{"fr", "en"});
+    CHECK(m().languages == std::vector<std::string>{"fr", "en", "es", "de"});  // es, de: the interest texts
     CHECK(m().showcases.size() >= 38);
     CHECK(m().showcases.size() <= 45);
     CHECK(m().sectors.size() >= 12);
@@ -131,4 +131,35 @@ TEST_CASE_FIXTURE(Demo, "the campaign loop: three or four videos with French and
         CHECK(starts_with_bytes(kDemo / "pack" / c.subtitles.at("fr"), "WEBVTT"));
         CHECK(starts_with_bytes(kDemo / "pack" / c.subtitles.at("en"), "WEBVTT"));
     }
+}
+
+TEST_CASE_FIXTURE(Demo, "the interest section: four questions, complete in French and English") {
+    REQUIRE(m().interest);
+    const content::Interest& in = *m().interest;
+    both_languages(in.call_to_action, "interest.call_to_action");
+    CHECK(in.call_to_action.at("fr") == "Travailler en Occitanie ?");
+    CHECK(in.call_to_action.at("en") == "Work in Occitanie?");
+
+    const std::vector<std::pair<std::string, std::size_t>> expected = {
+        {"job_family", 6}, {"experience", 4}, {"when", 4}, {"residence", 4}};
+    REQUIRE(in.questions.size() == expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        const auto& q = in.questions[i];
+        CAPTURE(q.id);
+        CHECK(q.id == expected[i].first);
+        CHECK(q.options.size() == expected[i].second);
+        both_languages(q.title, q.id + ".title");
+        for (const auto& o : q.options) both_languages(o.label, q.id + "." + o.id + ".label");
+    }
+
+    CHECK(in.notice.version == 1);
+    both_languages(in.notice.title, "interest.notice.title");
+    both_languages(in.notice.text, "interest.notice.text");
+    for (const auto& [lang, text] : in.notice.text) {
+        CAPTURE(lang);
+        CHECK(text.find("Agence régionale des talents") != std::string::npos);  // who
+        CHECK(text.find("24") != std::string::npos);                            // how long
+        CHECK(text.find("dpo@talents.example") != std::string::npos);           // how to withdraw
+    }
+    CHECK(in.qr_url == "https://talents.example/cv/{token}?e={event}");
 }

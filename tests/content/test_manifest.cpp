@@ -77,6 +77,25 @@ json valid_manifest() {
          {{{"video", "media/campaign/robots.mp4"},
            {"tagline", loc("On construit des robots", "We build robots")},
            {"subtitles", {{"fr", "media/campaign/robots.fr.vtt"}}}}}},
+        {"interest",
+         {{"call_to_action", loc("Travailler en Occitanie ?", "Work in Occitanie?")},
+          {"questions",
+           {{{"id", "job_family"},
+             {"title", loc("Votre métier ?", "Your field?")},
+             {"options",
+              {{{"id", "software"}, {"label", loc("Logiciel", "Software")}},
+               {{"id", "data-ai"}, {"label", loc("Données et IA", "Data and AI")}},
+               {{"id", "other"}, {"label", {{"fr", "Autre"}}}}}}},
+            {{"id", "when"},
+             {"title", loc("Quand ?", "When?")},
+             {"options",
+              {{{"id", "now"}, {"label", loc("Maintenant", "Now")}},
+               {{"id", "later"}, {"label", loc("Plus tard", "Later")}}}}}}},
+          {"notice",
+           {{"version", 2},
+            {"title", loc("Vos données", "Your data")},
+            {"text", loc("Qui, pourquoi, combien de temps.", "Who, why, how long.")}}},
+          {"qr_url", "https://talents.example/cv/{token}?e={event}"}}},
         {"files",
          {{"media/green-aircraft/thumb.jpg", file_entry(48211, kHashAbc)},
           {"media/green-aircraft/1.jpg", file_entry(1000)},
@@ -179,6 +198,31 @@ TEST_CASE("a valid manifest gives the whole model") {
     CHECK(m.files.at("media/campaign/robots.mp4").size == 7000000000u);
     CHECK(to_hex(m.files.at("media/campaign/robots.fr.vtt").sha256) == kHashEmpty);
     CHECK(m.total_size() == 48211u + 1000 + 5000000 + 120 + 118 + 2048 + 7000000000u + 0);
+
+    REQUIRE(m.interest);
+    const Interest& in = *m.interest;
+    CHECK(in.call_to_action.at("fr") == "Travailler en Occitanie ?");
+    CHECK(in.call_to_action.at("en") == "Work in Occitanie?");
+    REQUIRE(in.questions.size() == 2);
+    CHECK(in.questions[0].id == "job_family");
+    CHECK(in.questions[0].title.at("en") == "Your field?");
+    REQUIRE(in.questions[0].options.size() == 3);
+    CHECK(in.questions[0].options[0].id == "software");
+    CHECK(in.questions[0].options[0].label.at("fr") == "Logiciel");
+    CHECK(in.questions[0].options[1].id == "data-ai");
+    CHECK(in.questions[0].options[1].label.at("en") == "Data and AI");
+    CHECK(in.questions[0].options[2].id == "other");
+    CHECK(in.questions[0].options[2].label.size() == 1);
+    CHECK(m.text(in.questions[0].options[2].label, "en") == "Autre");
+    CHECK(in.questions[1].id == "when");
+    CHECK(in.questions[1].title.at("fr") == "Quand ?");
+    REQUIRE(in.questions[1].options.size() == 2);
+    CHECK(in.questions[1].options[1].id == "later");
+    CHECK(in.questions[1].options[1].label.at("en") == "Later");
+    CHECK(in.notice.version == 2);
+    CHECK(in.notice.title.at("en") == "Your data");
+    CHECK(in.notice.text.at("fr") == "Qui, pourquoi, combien de temps.");
+    CHECK(in.qr_url == "https://talents.example/cv/{token}?e={event}");
 }
 
 TEST_CASE("the smallest manifest: no cities, media, figures or optional texts") {
@@ -196,9 +240,11 @@ TEST_CASE("the smallest manifest: no cities, media, figures or optional texts") 
                          {"body", {{"oc", "B"}}},
                          {"thumbnail", "media/green-aircraft/thumb.jpg"}}};
     doc["campaign"] = {{{"video", "media/campaign/robots.mp4"}, {"tagline", {{"oc", "T"}}}}};
+    doc.erase("interest");
 
     const Manifest m = parse(doc);
     CHECK(m.default_language() == "oc");
+    CHECK_FALSE(m.interest.has_value());
     CHECK(m.cities.empty());
     CHECK(m.pack.about.empty());
     CHECK(m.sectors.at(0).colour == 0u);
@@ -233,6 +279,10 @@ TEST_CASE("unknown keys are warnings naming their path, not errors") {
     doc["showcases"][0]["media"][1]["poster"] = "media/green-aircraft/1.jpg";
     doc["campaign"][0]["loop"] = true;
     doc["files"]["media/green-aircraft/1.jpg"]["md5"] = "abc";
+    doc["interest"]["colour"] = "#FF0000";
+    doc["interest"]["questions"][1]["multiple"] = true;
+    doc["interest"]["questions"][0]["options"][1]["icon"] = "media/ai.png";
+    doc["interest"]["notice"]["url"] = "https://talents.example/privacy";
 
     const Manifest m = parse(doc);
     const std::vector<std::string> expected = {
@@ -246,6 +296,10 @@ TEST_CASE("unknown keys are warnings naming their path, not errors") {
         "showcases[0] \"green-aircraft\".figures[1].unit: unknown key, ignored",
         "showcases[0] \"green-aircraft\".media[1].poster: unknown key, ignored",
         "campaign[0].loop: unknown key, ignored",
+        "interest.colour: unknown key, ignored",
+        "interest.questions[1] \"when\".multiple: unknown key, ignored",
+        "interest.questions[0] \"job_family\".options[1] \"data-ai\".icon: unknown key, ignored",
+        "interest.notice.url: unknown key, ignored",
     };
     CHECK(m.warnings.size() == expected.size());
     for (const auto& w : expected) {
@@ -611,6 +665,234 @@ TEST_CASE("refused: media and campaign") {
         doc["campaign"][0]["subtitles"]["es"] = "media/campaign/robots.fr.vtt";
         CHECK_THROWS_WITH_AS(
             parse(doc), doctest::Contains("campaign[0].subtitles.es: language \"es\" is not in languages"), PackError);
+    }
+}
+
+TEST_CASE("a pack without an interest section has no call to action") {
+    json doc = valid_manifest();
+    doc.erase("interest");
+    const Manifest m = parse(doc);
+    CHECK_FALSE(m.interest.has_value());
+    CHECK(m.warnings.empty());
+}
+
+TEST_CASE("interest: the optional and limit cases that are accepted") {
+    json doc = valid_manifest();
+    json& in = doc["interest"];
+    SUBCASE("no qr_url") {
+        in.erase("qr_url");
+        CHECK(parse(doc).interest->qr_url.empty());
+    }
+    SUBCASE("qr_url over http, without {event}") {
+        in["qr_url"] = "http://talents.example/cv?t={token}";
+        CHECK(parse(doc).interest->qr_url == "http://talents.example/cv?t={token}");
+    }
+    SUBCASE("eight questions of two options, then one of twelve") {
+        in["questions"] = json::array();
+        for (int i = 0; i < 8; ++i)
+            in["questions"].push_back({{"id", "q" + std::to_string(i)},
+                                       {"title", loc("Q", "Q")},
+                                       {"options", {{{"id", "yes"}, {"label", loc("Oui", "Yes")}},
+                                                    {{"id", "no"}, {"label", loc("Non", "No")}}}}});
+        CHECK(parse(doc).interest->questions.size() == 8);
+        for (int i = 2; i < 12; ++i)
+            in["questions"][7]["options"].push_back({{"id", std::to_string(i)}, {"label", loc("x", "x")}});
+        const Manifest m = parse(doc);
+        CHECK(m.interest->questions[7].options.size() == 12);
+        CHECK(m.interest->questions[7].options[11].id == "11");
+        CHECK(m.interest->questions[0].options[1].id == "no");  // the same option ids in another question
+    }
+    SUBCASE("ids with '_', '-' anywhere, digits, up to 64 characters") {
+        for (const std::string& id : Strings{"a_b", "-x", "_", "10_plus", "2-5", std::string(64, 'z')}) {
+            CAPTURE(id);
+            in["questions"][1]["id"] = id;
+            in["questions"][1]["options"][0]["id"] = id;
+            const Manifest m = parse(doc);
+            CHECK(m.interest->questions[1].id == id);
+            CHECK(m.interest->questions[1].options[0].id == id);
+        }
+    }
+    SUBCASE("notice version 1") {
+        in["notice"]["version"] = 1;
+        CHECK(parse(doc).interest->notice.version == 1);
+    }
+}
+
+TEST_CASE("refused: interest") {
+    json doc = valid_manifest();
+    json& in = doc["interest"];
+    json& q0 = in["questions"][0];
+    json& q1 = in["questions"][1];
+    auto refused = [&](const std::string& message) {
+        CHECK_THROWS_WITH_AS(parse(doc), doctest::Contains(message.c_str()), PackError);
+    };
+    SUBCASE("not an object") {
+        in = json::array();
+        refused("interest: must be an object, not array");
+    }
+    SUBCASE("call_to_action missing") {
+        in.erase("call_to_action");
+        refused("interest.call_to_action: missing");
+    }
+    SUBCASE("call_to_action without the default language") {
+        in["call_to_action"] = {{"en", "Work in Occitanie?"}};
+        refused("interest.call_to_action: missing the default language \"fr\"");
+    }
+    SUBCASE("call_to_action as a plain string") {
+        in["call_to_action"] = "Travailler en Occitanie ?";
+        refused("interest.call_to_action: must be a localized text object");
+    }
+    SUBCASE("questions missing") {
+        in.erase("questions");
+        refused("interest.questions: missing");
+    }
+    SUBCASE("questions not an array") {
+        in["questions"] = q0;
+        refused("interest.questions: must be an array, not object");
+    }
+    SUBCASE("no question") {
+        in["questions"] = json::array();
+        refused("interest.questions: must list at least one question");
+    }
+    SUBCASE("nine questions") {
+        const json q = q1;  // push_back moves the questions q1 refers to
+        for (int i = 2; i < 9; ++i) {
+            in["questions"].push_back(q);
+            in["questions"].back()["id"] = "q" + std::to_string(i);
+        }
+        REQUIRE(in["questions"].size() == 9);
+        refused("interest.questions: at most 8 questions");
+    }
+    SUBCASE("a question that is not an object") {
+        in["questions"][1] = "when";
+        refused("interest.questions[1]: must be an object, not string");
+    }
+    SUBCASE("question id missing") {
+        q1.erase("id");
+        refused("interest.questions[1].id: missing");
+    }
+    SUBCASE("question id empty") {
+        q1["id"] = "";
+        refused("interest.questions[1].id: must not be empty");
+    }
+    SUBCASE("question id invalid") {
+        for (const std::string& id : Strings{"When", "when ?", "a.b", "été", "a/b", std::string(65, 'a')}) {
+            CAPTURE(id);
+            q1["id"] = id;
+            refused("interest.questions[1] \"" + id + "\".id: \"" + id + "\" is not a valid id");
+        }
+    }
+    SUBCASE("duplicate question id") {
+        q1["id"] = "job_family";
+        refused("interest.questions[1] \"job_family\".id: duplicate question id \"job_family\"");
+    }
+    SUBCASE("question title missing") {
+        q0.erase("title");
+        refused("interest.questions[0] \"job_family\".title: missing");
+    }
+    SUBCASE("question title without the default language") {
+        q1["title"] = {{"en", "When?"}};
+        refused("interest.questions[1] \"when\".title: missing the default language \"fr\"");
+    }
+    SUBCASE("options missing") {
+        q1.erase("options");
+        refused("interest.questions[1] \"when\".options: missing");
+    }
+    SUBCASE("one option") {
+        q1["options"].erase(1);
+        refused("interest.questions[1] \"when\".options: must list at least 2 options");
+    }
+    SUBCASE("thirteen options") {
+        for (int i = 3; i < 13; ++i) q0["options"].push_back({{"id", std::to_string(i)}, {"label", loc("x", "x")}});
+        REQUIRE(q0["options"].size() == 13);
+        refused("interest.questions[0] \"job_family\".options: at most 12 options");
+    }
+    SUBCASE("an option that is not an object") {
+        q0["options"][2] = "other";
+        refused("interest.questions[0] \"job_family\".options[2]: must be an object, not string");
+    }
+    SUBCASE("option id missing") {
+        q0["options"][2].erase("id");
+        refused("interest.questions[0] \"job_family\".options[2].id: missing");
+    }
+    SUBCASE("option id invalid") {
+        q0["options"][1]["id"] = "Data AI";
+        refused("interest.questions[0] \"job_family\".options[1] \"Data AI\".id: \"Data AI\" is not a valid id");
+    }
+    SUBCASE("duplicate option id in a question") {
+        q0["options"][2]["id"] = "software";
+        refused("interest.questions[0] \"job_family\".options[2] \"software\".id: duplicate option id \"software\"");
+    }
+    SUBCASE("option label missing") {
+        q1["options"][0].erase("label");
+        refused("interest.questions[1] \"when\".options[0] \"now\".label: missing");
+    }
+    SUBCASE("option label without the default language") {
+        q1["options"][1]["label"] = {{"en", "Later"}};
+        refused("interest.questions[1] \"when\".options[1] \"later\".label: missing the default language \"fr\"");
+    }
+    SUBCASE("option label in a language not in languages") {
+        q1["options"][1]["label"]["de"] = "Später";
+        refused("interest.questions[1] \"when\".options[1] \"later\".label.de: language \"de\" is not in languages");
+    }
+    SUBCASE("notice missing") {
+        in.erase("notice");
+        refused("interest.notice: missing");
+    }
+    SUBCASE("notice not an object") {
+        in["notice"] = "Vos données";
+        refused("interest.notice: must be an object, not string");
+    }
+    SUBCASE("notice version missing") {
+        in["notice"].erase("version");
+        refused("interest.notice.version: missing");
+    }
+    SUBCASE("notice version 0 or negative") {
+        for (int v : {0, -1}) {
+            CAPTURE(v);
+            in["notice"]["version"] = v;
+            refused("interest.notice.version: must be 1 or more");
+        }
+    }
+    SUBCASE("notice version not an integer") {
+        for (const json& v : {json("1"), json(1.5), json(true)}) {
+            CAPTURE(v.dump());
+            in["notice"]["version"] = v;
+            refused("interest.notice.version: must be an integer");
+        }
+    }
+    SUBCASE("notice title without the default language") {
+        in["notice"]["title"] = {{"en", "Your data"}};
+        refused("interest.notice.title: missing the default language \"fr\"");
+    }
+    SUBCASE("notice text missing") {
+        in["notice"].erase("text");
+        refused("interest.notice.text: missing");
+    }
+    SUBCASE("notice text with an empty translation") {
+        in["notice"]["text"]["en"] = "";
+        refused("interest.notice.text.en: must not be empty");
+    }
+    SUBCASE("qr_url not a string") {
+        in["qr_url"] = 42;
+        refused("interest.qr_url: must be a string, not number");
+    }
+    SUBCASE("qr_url not http(s)") {
+        for (const std::string& url : Strings{"ftp://talents.example/{token}", "talents.example/cv/{token}",
+                                              "https://talents.example/cv/ {token}", "mailto:{token}@example"}) {
+            CAPTURE(url);
+            in["qr_url"] = url;
+            refused("interest.qr_url: must be an http(s) URL");
+        }
+    }
+    SUBCASE("qr_url without {token}") {
+        for (const std::string& url :
+             Strings{"https://talents.example/cv?e={event}", "https://talents.example/cv/{TOKEN}",
+                     "https://talents.example/cv/token"}) {
+            CAPTURE(url);
+            in["qr_url"] = url;
+            refused("interest.qr_url: must contain {token}");
+        }
     }
 }
 
