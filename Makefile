@@ -24,6 +24,7 @@ test: build
 
 bench: build
 	@bench/pack_install.sh $(BUILD)
+	@$(BUILD)/bench/bench_outbox
 	@bench/ui.sh $(BUILD)
 
 clean:

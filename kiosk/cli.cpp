@@ -32,7 +32,7 @@ void guarded(CommandContext& ctx, bool json, const std::function<void()>& body) 
         ctx.exit_code = 1;
         if (json) std::cout << nlohmann::json{{"ok", false}, {"error", e.what()}}.dump(2) << "\n";
         std::cerr << "vitrine: configuration error: " << e.what() << "\n";
-    } catch (const std::runtime_error& e) {  // packs, scripts, catalogs
+    } catch (const std::runtime_error& e) {  // packs, outbox, scripts, catalogs
         ctx.exit_code = 1;
         if (json) std::cout << nlohmann::json{{"ok", false}, {"error", e.what()}}.dump(2) << "\n";
         std::cerr << "vitrine: " << e.what() << "\n";
@@ -47,6 +47,7 @@ int run_cli(int argc, char** argv) {
     app.add_option("--config", ctx.config_file, "configuration file (default /etc/vitrine/vitrine.toml)");
     app.add_option("--data", ctx.data_dir, "data directory (overrides device.data_dir)");
     add_pack_commands(app, ctx);
+    add_queue_commands(app, ctx);
     add_run_commands(app, ctx);
     try {
         app.parse(argc, argv);

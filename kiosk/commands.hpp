@@ -24,11 +24,12 @@ private:
     std::optional<Config> config_;
 };
 
-// Runs `body`; a ConfigError or PackError becomes a message (or a JSON
-// document with --json) and exit code 1.
+// Runs `body`; a ConfigError, PackError or OutboxError becomes a message (or
+// a JSON document with --json) and exit code 1.
 void guarded(CommandContext& ctx, bool json, const std::function<void()>& body);
 
 void add_pack_commands(CLI::App& app, CommandContext& ctx);
+void add_queue_commands(CLI::App& app, CommandContext& ctx);
 void add_run_commands(CLI::App& app, CommandContext& ctx);
 
 }  // namespace vitrine

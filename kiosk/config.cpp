@@ -27,7 +27,7 @@ public:
             for (auto n : known) ok = ok || k.str() == n;
             if (!ok)
                 fail(&v, std::string(prefix) + std::string(k.str()),
-                     prefix.empty() ? "unknown key (the sections are [device] and [packs]; see the README)"
+                     prefix.empty() ? "unknown key (the sections are [device], [packs] and [platform]; see the README)"
                                     : "unknown key (see the README for the keys of [" +
                                           std::string(prefix.substr(0, prefix.size() - 1)) + "])");
         }
@@ -99,7 +99,7 @@ Config parse_config(std::string_view text, const std::string& source_name, const
     Reader r(source_name);
     Config c;
     c.source = source_name;
-    r.only(root, "", {"device", "packs"});
+    r.only(root, "", {"device", "packs", "platform"});
     auto resolve = [&](const std::string& p) {
         std::filesystem::path path(p);
         return path.is_relative() && !base_dir.empty() ? base_dir / path : path;
@@ -142,6 +142,40 @@ Config parse_config(std::string_view text, const std::string& source_name, const
             for (const auto& d : dirs) c.packs.watch_dirs.push_back(resolve(d));
         }
         c.packs.auto_install = r.boolean(*p, "auto_install", "packs.auto_install", true);
+    }
+
+    if (const toml::table* p = r.section(root, "platform")) {
+        r.only(*p, "platform.", {"base_url", "token_file", "seal_public_key", "qr_url", "ca_file",
+                                 "allow_insecure_http", "batch_size", "retention_days", "max_age_days"});
+        auto& pl = c.platform;
+        pl.allow_insecure_http = r.boolean(*p, "allow_insecure_http", "platform.allow_insecure_http", false);
+        pl.base_url = r.string(*p, "base_url", "platform.base_url", "");
+        if (!pl.base_url.empty() && !pl.base_url.starts_with("https://") &&
+            !(pl.allow_insecure_http && pl.base_url.starts_with("http://")))
+            r.fail(r.node(*p, "base_url"), "platform.base_url",
+                   pl.allow_insecure_http ? "must start with https:// or http://"
+                                          : "must start with https:// (http:// only with allow_insecure_http = true)");
+        if (r.node(*p, "token_file"))
+            pl.token_file = resolve(r.string(*p, "token_file", "platform.token_file", ""));
+        const std::string key = r.string(*p, "seal_public_key", "platform.seal_public_key", "");
+        if (!key.empty()) {
+            try {
+                pl.seal_public_key = platform::SealKey::parse(key);
+            } catch (const platform::SealError& e) {
+                r.fail(r.node(*p, "seal_public_key"), "platform.seal_public_key", e.what());
+            }
+        }
+        pl.qr_url = r.string(*p, "qr_url", "platform.qr_url", "");
+        if (!pl.qr_url.empty() && pl.qr_url.find("{token}") == std::string::npos)
+            r.fail(r.node(*p, "qr_url"), "platform.qr_url", "must contain {token}, where the record's token goes");
+        const std::string ca = r.string(*p, "ca_file", "platform.ca_file", "");
+        if (!ca.empty()) pl.ca_file = resolve(ca);
+        pl.batch_size = static_cast<int>(r.integer(*p, "batch_size", "platform.batch_size", 100, 1, 1000));
+        pl.retention_days = static_cast<int>(r.integer(*p, "retention_days", "platform.retention_days", 30, 1, 730));
+        pl.max_age_days = static_cast<int>(r.integer(*p, "max_age_days", "platform.max_age_days", 730, 1, 730));
+        if (pl.max_age_days < pl.retention_days)
+            r.fail(r.node(*p, "max_age_days"), "platform.max_age_days",
+                   "must be at least retention_days (" + std::to_string(pl.retention_days) + ")");
     }
     return c;
 }

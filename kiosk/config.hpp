@@ -3,8 +3,10 @@
 // a wrong type is a ConfigError naming the file, the line and the key.
 #pragma once
 #include "content/minisign.hpp"
+#include "platform/seal.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -32,7 +34,21 @@ struct Config {
         bool auto_install = true;
     } packs;
 
+    struct Platform {
+        std::string base_url;  // "" when no platform is configured (records stay in the outbox)
+        std::filesystem::path token_file = "/etc/vitrine/device-token";
+        std::optional<platform::SealKey> seal_public_key;  // none: the kiosk offers no contact fields
+        std::string qr_url;  // "" or a URL holding {token} (and maybe {event})
+        std::filesystem::path ca_file;  // empty: the system's CAs only
+        bool allow_insecure_http = false;
+        int batch_size = 100;
+        int retention_days = 30;
+        int max_age_days = 730;
+    } platform;
+
     std::string source;  // the file it came from, or "(defaults)"
+
+    std::filesystem::path outbox_file() const { return device.data_dir / "outbox.db"; }
 };
 
 inline constexpr const char* kDefaultConfigPath = "/etc/vitrine/vitrine.toml";

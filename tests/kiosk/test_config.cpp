@@ -3,6 +3,7 @@
 #include "support/support.hpp"
 
 #include <doctest/doctest.h>
+#include <sodium.h>
 
 #include <cstdio>
 #include <string>
@@ -43,6 +44,25 @@ void check_defaults(const Config& c) {
     CHECK(c.packs.trusted_keys.empty());
     CHECK(c.packs.watch_dirs == Paths{"/media", "/run/media"});
     CHECK(c.packs.auto_install == true);
+    CHECK(c.platform.base_url == "");
+    CHECK(c.platform.token_file == fs::path("/etc/vitrine/device-token"));
+    CHECK_FALSE(c.platform.seal_public_key);
+    CHECK(c.platform.qr_url == "");
+    CHECK(c.platform.ca_file.empty());
+    CHECK(c.platform.allow_insecure_http == false);
+    CHECK(c.platform.batch_size == 100);
+    CHECK(c.platform.retention_days == 30);
+    CHECK(c.platform.max_age_days == 730);
+}
+
+// A fresh X25519 public key, standard base64.
+std::string seal_key() {
+    REQUIRE(sodium_init() >= 0);
+    unsigned char pk[crypto_box_PUBLICKEYBYTES], sk[crypto_box_SECRETKEYBYTES];
+    crypto_box_keypair(pk, sk);
+    char b64[64];
+    sodium_bin2base64(b64, sizeof b64, pk, sizeof pk, sodium_base64_VARIANT_ORIGINAL);
+    return b64;
 }
 
 }  // namespace
@@ -52,13 +72,15 @@ TEST_CASE("an empty configuration gives the documented defaults") {
     check_defaults(c);
     CHECK(c.source == "vitrine.toml");
 
-    SUBCASE("so do comments and empty sections") { check_defaults(parse("# nothing yet\n\n[device]\n[packs]\n")); }
+    SUBCASE("so do comments and empty sections") {
+        check_defaults(parse("# nothing yet\n\n[device]\n[packs]\n[platform]\n"));
+    }
     SUBCASE("so does the example of the README") {
         check_defaults(parse(R"(
 [device]
 id = "kiosk-01"                 # letters, digits, '-', '_', '.'; at most 64
 event = "demo-fair"             # the fair this kiosk stands at (same rule)
-data_dir = "/var/lib/vitrine"   # packs/, current, previous; --data overrides
+data_dir = "/var/lib/vitrine"   # packs/, current, previous, outbox.db; --data overrides
 default_language = "fr"         # two or three lowercase letters
 idle_timeout_s = 60             # 10 to 3600
 
@@ -66,6 +88,20 @@ idle_timeout_s = 60             # 10 to 3600
 trusted_keys = []               # minisign public keys (the base64 line, "RW...")
 watch_dirs = ["/media", "/run/media"]   # where USB sticks are mounted
 auto_install = true             # install a newer version found on a stick
+
+[platform]
+base_url = ""                   # the platform API, "https://..."; empty: records wait in the outbox
+token_file = "/etc/vitrine/device-token"   # the device's bearer token (keep it mode 0600)
+seal_public_key = ""            # the platform's X25519 public key, standard base64 (44 characters);
+                                # checked at load; empty: the kiosk offers no contact fields
+qr_url = ""                     # the CV-upload URL of the QR code: must hold {token}; {event} is
+                                # optional and percent-encoded, e.g. "https://platform.example/cv/{token}?e={event}"
+ca_file = ""                    # an extra CA certificate file for a private platform; empty: system CAs only
+allow_insecure_http = false     # accept a plain http:// base_url (tests only)
+batch_size = 100                # records per request to the platform, 1 to 1000
+retention_days = 30             # sent records are deleted this long after they were sent, 1 to 730
+max_age_days = 730              # every record is deleted this long after it was made, 1 to 730,
+                                # at least retention_days
 )"));
     }
     SUBCASE("the default configuration object") { check_defaults(Config{}); }
@@ -102,6 +138,91 @@ auto_install = false
     CHECK(c.packs.trusted_keys[0].id() != c.packs.trusted_keys[1].id());
     CHECK(c.packs.watch_dirs == Paths{"/mnt/usb", "/media/staff"});
     CHECK(c.packs.auto_install == false);
+}
+
+TEST_CASE("the [platform] section sets every key") {
+    const std::string key = seal_key();
+    const Config c = parse_config(R"([platform]
+base_url = "https://talents.example/api"
+token_file = "secrets/device-token"
+seal_public_key = ")" + key + R"("
+qr_url = "https://talents.example/cv/{token}?e={event}"
+ca_file = "ca.pem"
+batch_size = 250
+retention_days = 14
+max_age_days = 365
+)",
+                                  "vitrine.toml", "/etc/vitrine");
+    CHECK(c.platform.base_url == "https://talents.example/api");
+    CHECK(c.platform.token_file == fs::path("/etc/vitrine/secrets/device-token"));
+    REQUIRE(c.platform.seal_public_key);
+    CHECK(c.platform.seal_public_key->bytes() == platform::SealKey::parse(key).bytes());
+    CHECK(c.platform.qr_url == "https://talents.example/cv/{token}?e={event}");
+    CHECK(c.platform.ca_file == fs::path("/etc/vitrine/ca.pem"));
+    CHECK(c.platform.allow_insecure_http == false);
+    CHECK(c.platform.batch_size == 250);
+    CHECK(c.platform.retention_days == 14);
+    CHECK(c.platform.max_age_days == 365);
+    CHECK(c.outbox_file() == fs::path("/var/lib/vitrine/outbox.db"));
+
+    SUBCASE("plain http only when allowed") {
+        const Config h = parse("[platform]\nallow_insecure_http = true\nbase_url = \"http://127.0.0.1:8080\"\n");
+        CHECK(h.platform.allow_insecure_http);
+        CHECK(h.platform.base_url == "http://127.0.0.1:8080");
+        // The order of the keys does not matter.
+        CHECK(parse("[platform]\nbase_url = \"http://127.0.0.1:8080\"\nallow_insecure_http = true\n")
+                  .platform.base_url == "http://127.0.0.1:8080");
+    }
+    SUBCASE("absolute paths stay, a token in the QR URL is enough") {
+        const Config a = parse("[platform]\ntoken_file = \"/run/token\"\nca_file = \"/etc/ssl/x.pem\"\n"
+                               "qr_url = \"https://p.example/{token}\"\n");
+        CHECK(a.platform.token_file == fs::path("/run/token"));
+        CHECK(a.platform.ca_file == fs::path("/etc/ssl/x.pem"));
+        CHECK(a.platform.qr_url == "https://p.example/{token}");
+    }
+}
+
+TEST_CASE("[platform] values that are refused name the file, the line and the key") {
+    struct Case {
+        std::string text, message;
+    };
+    const Case cases[] = {
+        {"[platform]\nbase_url = \"http://p.example\"\n",
+         "vitrine.toml:2: platform.base_url: must start with https:// (http:// only with allow_insecure_http = true)"},
+        {"[platform]\nallow_insecure_http = true\nbase_url = \"ftp://p.example\"\n",
+         "vitrine.toml:3: platform.base_url: must start with https:// or http://"},
+        {"[platform]\nbase_url = 3\n", "vitrine.toml:2: platform.base_url: must be a string"},
+        {"[platform]\n\nqr_url = \"https://p.example/cv?e={event}\"\n",
+         "vitrine.toml:3: platform.qr_url: must contain {token}"},
+        {"[platform]\nbatch_size = 0\n", "vitrine.toml:2: platform.batch_size: must be between 1 and 1000"},
+        {"[platform]\nbatch_size = 1001\n", "vitrine.toml:2: platform.batch_size: must be between 1 and 1000"},
+        {"[platform]\nbatch_size = \"100\"\n", "vitrine.toml:2: platform.batch_size: must be an integer"},
+        {"[platform]\nretention_days = 0\n", "vitrine.toml:2: platform.retention_days: must be between 1 and 730"},
+        {"[platform]\nretention_days = 731\n", "vitrine.toml:2: platform.retention_days: must be between 1 and 730"},
+        {"[platform]\nmax_age_days = 0\n", "vitrine.toml:2: platform.max_age_days: must be between 1 and 730"},
+        {"[platform]\nmax_age_days = 731\n", "vitrine.toml:2: platform.max_age_days: must be between 1 and 730"},
+        {"[platform]\nretention_days = 60\nmax_age_days = 59\n",
+         "vitrine.toml:3: platform.max_age_days: must be at least retention_days (60)"},
+        {"[platform]\nmax_age_days = 7\n", "vitrine.toml:2: platform.max_age_days: must be at least retention_days (30)"},
+        {"[platform]\nallow_insecure_http = \"yes\"\n",
+         "vitrine.toml:2: platform.allow_insecure_http: must be true or false"},
+        {"[platform]\ntoken_file = [\"a\"]\n", "vitrine.toml:2: platform.token_file: must be a string"},
+        {"[platform]\nseal_public_key = \"not a key\"\n",
+         "vitrine.toml:2: platform.seal_public_key: the key is not standard base64"},
+        {"[platform]\nseal_public_key = \"AAAA\"\n",
+         "vitrine.toml:2: platform.seal_public_key: the key decodes to 3 bytes, not 32"},
+        {"[platform]\nseal_public_key = \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"\n",
+         "vitrine.toml:2: platform.seal_public_key: the key is not a usable X25519 public key"},
+        {"[platform]\nretention = 30\n", "vitrine.toml:2: platform.retention: unknown key"},
+        {"platform = \"https://p.example\"\n", "vitrine.toml:1: platform: must be a table ([platform])"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.text);
+        CHECK(error_of(c.text).starts_with(c.message));
+    }
+    CHECK(error_of("[platform]\nretention = 30\n").find("[platform]") != std::string::npos);
+    CHECK(parse("[platform]\nretention_days = 730\nmax_age_days = 730\n").platform.max_age_days == 730);
+    CHECK(parse("[platform]\nretention_days = 1\nmax_age_days = 1\nbatch_size = 1000\n").platform.batch_size == 1000);
 }
 
 TEST_CASE("values at the limits are accepted") {
@@ -147,6 +268,7 @@ TEST_CASE("unknown sections and keys are errors naming the file, the line and th
         CHECK(e.starts_with("vitrine.toml:4: "));
         CHECK(e.find("platfrom") != std::string::npos);
         CHECK(e.find("unknown key") != std::string::npos);
+        CHECK(e.find("the sections are [device], [packs] and [platform]") != std::string::npos);
     }
     SUBCASE("a section the design has but this version does not") {
         const std::string e = error_of("[staff]\npin = \"1234\"\n");

@@ -1,0 +1,582 @@
+// The outbox on real SQLite files: the queue operations, purge and export,
+// the pragmas it promises, the migration from schema 1, no clear personal
+// data on disk, and what a full disk, a read-only file system and a damaged
+// file give (a cause and a message staff can act on).
+#include "fixture.hpp"
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+using namespace vitrine;
+using namespace vitrine::platform;
+using namespace vitrine::test;
+using nlohmann::json;
+using Cause = OutboxError::Cause;
+
+namespace {
+
+struct OutboxFixture {
+    TempDir tmp;
+    TestKeyPair keys;
+    fs::path file = tmp / "data/outbox.db";
+
+    std::vector<std::string> ids(const std::vector<StoredRecord>& v) {
+        std::vector<std::string> out;
+        for (const auto& r : v) out.push_back(r.record.id);
+        return out;
+    }
+    std::vector<std::string> ids(const std::vector<Record>& v) {
+        std::vector<std::string> out;
+        for (const auto& r : v) out.push_back(r.id);
+        return out;
+    }
+};
+
+// The OutboxError that `f` throws (REQUIREd).
+template <class F>
+OutboxError error_of(F&& f) {
+    try {
+        f();
+    } catch (const OutboxError& e) { return e; }
+    FAIL("no OutboxError was thrown");
+    throw std::logic_error("unreachable");
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+}
+
+bool file_contains(const fs::path& p, const std::string& needle) {
+    return fs::exists(p) && read_file(p).find(needle) != std::string::npos;
+}
+
+std::string random_bytes(std::size_t n, unsigned seed) {
+    std::mt19937 gen(seed);
+    std::string s(n, '\0');
+    for (auto& c : s) c = static_cast<char>(gen() & 0xff);
+    return s;
+}
+
+// Fills the file system holding `dir` until a write fails; returns the file.
+fs::path fill_up(const fs::path& dir) {
+    fs::path filler = dir / "filler";
+    int fd = ::open(filler.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    REQUIRE(fd >= 0);
+    const std::string chunk(4096, 'x');
+    while (::write(fd, chunk.data(), chunk.size()) > 0) {
+    }
+    const std::string small(64, 'x');
+    while (::write(fd, small.data(), small.size()) > 0) {
+    }
+    ::close(fd);
+    return filler;
+}
+
+void check_corrupt_message(const OutboxError& e, const fs::path& file, const std::string& why) {
+    const std::string m = e.what();
+    CAPTURE(m);
+    CHECK(e.cause == Cause::Corrupt);
+    CHECK(m.starts_with("the outbox " + file.string() + " is damaged (" + why));
+    CHECK(m.find("Move it aside") != std::string::npos);
+    CHECK(m.find("restart the kiosk") != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(OutboxFixture, "a new outbox: WAL, synchronous FULL, foreign keys, short busy timeout, schema 2") {
+    Outbox outbox(file);
+    CHECK(fs::exists(file));
+    CHECK(outbox.file() == file);
+    CHECK(outbox.schema_version() == Outbox::kSchemaVersion);
+    CHECK(outbox.schema_version() == 2);
+    CHECK(outbox.pragma("journal_mode") == "wal");
+    CHECK(outbox.pragma("synchronous") == "2");
+    CHECK(outbox.pragma("foreign_keys") == "1");
+    CHECK(outbox.pragma("busy_timeout") == "250");
+    CHECK(outbox.pragma("user_version") == "2");
+    CHECK_THROWS_AS(outbox.pragma("journal_mode = DELETE"), OutboxError);
+    CHECK(outbox.pragma("journal_mode") == "wal");
+    RawDb raw(file);
+    CHECK(raw.value("PRAGMA journal_mode") == "wal");  // in the file, for every connection
+    CHECK(raw.value("PRAGMA user_version") == "2");
+    CHECK(raw.value("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records' AND sql IS NOT NULL") ==
+          "records_state_created");
+    const OutboxStatus st = outbox.status(kMonday9);
+    CHECK(st.total == 0);
+    CHECK_FALSE(st.oldest_pending_age);
+    CHECK(st.counts.size() == 3);
+    CHECK(st.counts.at("pending").at("interest") == 0);
+}
+
+TEST_CASE_FIXTURE(OutboxFixture, "add, find, list, status and pending") {
+    Outbox outbox(file);
+    const Record a = sample_interest(keys, kMonday9 + 1s);
+    const Record b = sample_stats(kMonday9 + 2s);
+    const Record c = sample_interest(keys, kMonday9 + 3s, "c@example.org");
+    const Record early = sample_interest(keys, kMonday9, "early@example.org");  // made first, saved last
+    for (const Record* r : {&a, &b, &c, &early}) outbox.add(*r);
+
+    CHECK(ids(outbox.list()) == std::vector<std::string>{early.id, a.id, b.id, c.id});
+    CHECK(ids(outbox.list({}, 2)) == std::vector<std::string>{early.id, a.id});
+    CHECK(ids(outbox.pending(3)) == std::vector<std::string>{early.id, a.id, b.id});
+
+    auto found = outbox.find(c.id);
+    REQUIRE(found);
+    CHECK(to_json(found->record) == to_json(c));
+    CHECK(found->state == State::Pending);
+    CHECK(found->attempts == 0);
+    CHECK(found->last_error == "");
+    CHECK_FALSE(found->sent_at);
+    CHECK(keys.open(found->record.sealed.at("email")) == "c@example.org");
+    CHECK_FALSE(outbox.find("00000000-0000-4000-8000-000000000000"));
+
+    const OutboxStatus st = outbox.status(kMonday9 + 1h + 500ms);
+    CHECK(st.total == 4);
+    CHECK(st.counts.at("pending").at("interest") == 3);
+    CHECK(st.counts.at("pending").at("stats") == 1);
+    CHECK(st.counts.at("sent").at("interest") == 0);
+    REQUIRE(st.oldest_pending_age);
+    CHECK(*st.oldest_pending_age == 3600s);
+
+    SUBCASE("records survive closing and opening again") {
+        Outbox again(file);
+        CHECK(ids(again.list()) == std::vector<std::string>{early.id, a.id, b.id, c.id});
+        CHECK(to_json(*again.find(a.id)) == to_json(*outbox.find(a.id)));
+    }
+    SUBCASE("the same id twice is refused, and the outbox goes on") {
+        OutboxError e = error_of([&] { outbox.add(a); });
+        CHECK(e.cause == Cause::Other);
+        CHECK(std::string(e.what()).find("already holds a record with the id " + a.id) != std::string::npos);
+        const Record d = sample_stats(kMonday9 + 4s);
+        outbox.add(d);
+        CHECK(outbox.status(kMonday9).total == 5);
+    }
+}
+
+TEST_CASE_FIXTURE(OutboxFixture, "the sync side: sent, rejected, failures") {
+    Outbox outbox(file);
+    std::vector<Record> r;
+    for (int i = 0; i < 5; ++i) {
+        r.push_back(sample_interest(keys, kMonday9 + std::chrono::seconds(i)));
+        outbox.add(r.back());
+    }
+    outbox.note_failure({r[0].id, r[1].id, r[2].id}, "connection refused");
+    outbox.note_failure({r[0].id}, "HTTP 503");
+    CHECK(outbox.find(r[0].id)->attempts == 2);
+    CHECK(outbox.find(r[0].id)->last_error == "HTTP 503");
+    CHECK(outbox.find(r[1].id)->attempts == 1);
+    CHECK(outbox.find(r[3].id)->attempts == 0);
+
+    const SysTime when = kMonday9 + 2h + 7ms;
+    outbox.mark_sent({r[0].id, r[1].id, "00000000-0000-4000-8000-000000000000"}, when);  // an unknown id is ignored
+    outbox.mark_rejected(r[2].id, "consent version 1 is no longer accepted");
+    auto sent = outbox.find(r[0].id);
+    CHECK(sent->state == State::Sent);
+    CHECK(sent->sent_at == when);
+    CHECK(sent->last_error == "");
+    CHECK(sent->attempts == 2);
+    auto rejected = outbox.find(r[2].id);
+    CHECK(rejected->state == State::Rejected);
+    CHECK(rejected->last_error == "consent version 1 is no longer accepted");
+    CHECK_FALSE(rejected->sent_at);
+
+    CHECK(ids(outbox.pending(10)) == std::vector<std::string>{r[3].id, r[4].id});
+    CHECK(ids(outbox.list({State::Sent})) == std::vector<std::string>{r[0].id, r[1].id});
+    CHECK(ids(outbox.list({State::Rejected, State::Pending})) == std::vector<std::string>{r[2].id, r[3].id, r[4].id});
+
+    // Only pending records change: a late acknowledgement or failure does not
+    // undo a rejection, nor touch a sent record.
+    outbox.mark_sent({r[2].id}, when);
+    outbox.note_failure({r[0].id, r[2].id}, "timeout");
+    outbox.mark_rejected(r[1].id, "late");
+    CHECK(outbox.find(r[2].id)->state == State::Rejected);
+    CHECK(outbox.find(r[2].id)->attempts == 1);
+    CHECK(outbox.find(r[0].id)->attempts == 2);
+    CHECK(outbox.find(r[1].id)->state == State::Sent);
+
+    const OutboxStatus st = outbox.status(kMonday9 + 1h);
+    CHECK(st.counts.at("pending").at("interest") == 2);
+    CHECK(st.counts.at("sent").at("interest") == 2);
+    CHECK(st.counts.at("rejected").at("interest") == 1);
+    CHECK(*st.oldest_pending_age == 3600s - 3s);
+
+    json j = to_json(*outbox.find(r[0].id));
+    CHECK(j["state"] == "sent");
+    CHECK(j["attempts"] == 2);
+    CHECK(j["sent_at"] == "2026-01-05T11:00:00.007Z");
+    CHECK_FALSE(to_json(*outbox.find(r[3].id)).contains("sent_at"));
+}
+
+TEST_CASE_FIXTURE(OutboxFixture, "purge: sent records after the retention, any record after the maximum age") {
+    OutboxOptions opt;
+    opt.retention_days = 30;
+    opt.max_age_days = 60;
+    Outbox outbox(file, opt);
+    const Record sent_early = sample_interest(keys, kMonday9);
+    const Record sent_late = sample_interest(keys, kMonday9);
+    const Record pending = sample_interest(keys, kMonday9 + 1s);
+    const Record rejected = sample_stats(kMonday9 + 2s);
+    const Record young = sample_stats(kMonday9 + std::chrono::days(20));
+    for (const Record* r : {&sent_early, &sent_late, &pending, &rejected, &young}) outbox.add(*r);
+    outbox.mark_sent({sent_early.id}, kMonday9 + 1h);
+    outbox.mark_sent({sent_late.id}, kMonday9 + std::chrono::days(10));
+    outbox.mark_rejected(rejected.id, "malformed");
+
+    const SysTime retention = kMonday9 + 1h + std::chrono::days(30);
+    CHECK(outbox.purge(retention) == 0);  // exactly 30 days after it was sent: kept
+    CHECK(outbox.purge(retention + 1ms) == 1);
+    CHECK_FALSE(outbox.find(sent_early.id));
+    CHECK(outbox.find(sent_late.id));  // the retention runs from when it was sent
+    CHECK(outbox.purge(kMonday9 + std::chrono::days(40)) == 0);
+    CHECK(outbox.purge(kMonday9 + std::chrono::days(40) + 1ms) == 1);
+    CHECK_FALSE(outbox.find(sent_late.id));
+
+    // Pending and rejected records stay until the maximum age.
+    CHECK(outbox.purge(kMonday9 + std::chrono::days(60)) == 0);
+    CHECK(outbox.purge(kMonday9 + std::chrono::days(60) + 1s + 1ms) == 1);
+    CHECK_FALSE(outbox.find(pending.id));
+    CHECK(outbox.find(rejected.id));
+    CHECK(outbox.purge(kMonday9 + std::chrono::days(60) + 2s + 1ms) == 1);
+    CHECK(ids(outbox.list()) == std::vector<std::string>{young.id});
+    CHECK(outbox.purge(kMonday9 + std::chrono::days(1000)) == 1);
+    CHECK(outbox.status(kMonday9).total == 0);
+
+    SUBCASE("the defaults: 30 and 730 days") {
+        Outbox defaults(tmp / "other.db");
+        const Record old = sample_interest(keys, kMonday9);
+        defaults.add(old);
+        CHECK(defaults.purge(kMonday9 + std::chrono::days(730)) == 0);
+        CHECK(defaults.purge(kMonday9 + std::chrono::days(730) + 1ms) == 1);
+    }
+}
+
+TEST_CASE_FIXTURE(OutboxFixture, "export: pending and rejected records as complete JSON lines, replacing the file") {
+    Outbox outbox(file);
+    std::vector<Record> r;
+    for (int i = 0; i < 4; ++i) {
+        r.push_back(i == 3 ? sample_stats(kMonday9 + std::chrono::seconds(i))
+                           : sample_interest(keys, kMonday9 + std::chrono::seconds(i)));
+        outbox.add(r.back());
+    }
+    outbox.mark_sent({r[0].id}, kMonday9 + 1h);
+    outbox.mark_rejected(r[1].id, "unknown event");
+    outbox.note_failure({r[2].id}, "timeout");
+
+    const fs::path target = tmp / "stick/export.jsonl";
+    fs::create_directories(target.parent_path());
+    write_file(target, "an older export that is longer than the new one will be, so that a partial overwrite shows "
+                       + std::string(100000, '.'));
+    CHECK(outbox.export_jsonl(target) == 3);
+    CHECK(entries(target.parent_path()) == std::vector<std::string>{"export.jsonl"});  // no temporary left
+    CHECK((fs::status(target).permissions() & fs::perms::others_read) == fs::perms::none);
+    const std::string text = read_file(target);
+    REQUIRE_FALSE(text.empty());
+    CHECK(text.back() == '\n');
+    const auto lines = lines_of(text);
+    REQUIRE(lines.size() == 3);
+    std::vector<std::string> got;
+    for (const auto& line : lines) {
+        const json j = json::parse(line);
+        const Record back = record_from_json(j);
+        got.push_back(back.id);
+        const auto stored = outbox.find(back.id);
+        REQUIRE(stored);
+        CHECK(j == to_json(*stored));
+        CHECK(back.sealed == stored->record.sealed);
+    }
+    CHECK(got == std::vector<std::string>{r[1].id, r[2].id, r[3].id});
+    const json rejected = json::parse(lines[0]);
+    CHECK(rejected["state"] == "rejected");
+    CHECK(rejected["last_error"] == "unknown event");
+    CHECK(json::parse(lines[1])["attempts"] == 1);
+    CHECK(keys.open(record_from_json(json::parse(lines[1])).sealed.at("email")) == "jeanne.dupont@example.org");
+    CHECK(text.find("jeanne") == std::string::npos);
+
+    SUBCASE("an empty queue gives an empty file") {
+        outbox.mark_sent({r[2].id, r[3].id}, kMonday9 + 1h);
+        outbox.purge(kMonday9 + std::chrono::days(800));
+        CHECK(outbox.export_jsonl(target) == 0);
+        CHECK(read_file(target).empty());
+    }
+    SUBCASE("a directory that does not exist: an error naming the file, nothing written") {
+        const fs::path bad = tmp / "no-such-stick/export.jsonl";
+        OutboxError e = error_of([&] { outbox.export_jsonl(bad); });
+        CHECK(e.cause == Cause::Other);
+        CHECK(std::string(e.what()).starts_with("cannot write " + bad.string() + ".tmp: No such file or directory"));
+        CHECK_FALSE(fs::exists(bad.parent_path()));
+    }
+}
+
+TEST_CASE_FIXTURE(OutboxFixture, "no personal data in clear on disk: the database and its write-ahead log") {
+    const std::string email = "jeanne.dupont@example.org", name = "Jeanne Dupont";
+    Outbox outbox(file);
+    Record r = sample_interest(keys, kMonday9, email);
+    r.payload["answers"]["marker"] = "control-marker-4711";  // not personal: must be found, showing the search works
+    for (int i = 0; i < 20; ++i) outbox.add(i == 7 ? r : sample_interest(keys, kMonday9 + std::chrono::seconds(i), email));
+    const fs::path wal = file.string() + "-wal";
+    REQUIRE(fs::exists(wal));
+    CHECK(fs::file_size(wal) > 0);
+    CHECK((file_contains(file, "control-marker-4711") || file_contains(wal, "control-marker-4711")));
+    for (const fs::path& p : {file, wal}) {
+        CAPTURE(p);
+        CHECK_FALSE(file_contains(p, email));
+        CHECK_FALSE(file_contains(p, name));
+        CHECK_FALSE(file_contains(p, "jeanne"));
+    }
+    // It really was in the record, sealed.
+    CHECK(keys.open(outbox.find(r.id)->record.sealed.at("email")) == email);
+    CHECK(keys.open(outbox.find(r.id)->record.sealed.at("name")) == name);
+}
+
+TEST_CASE_FIXTURE(OutboxFixture, "migration: a schema 1 database is carried forward with its records") {
+    fs::create_directories(file.parent_path());
+    const Record pending = sample_interest(keys, kMonday9);
+    const Record sent = sample_stats(kMonday9 + 1s);
+    const Record rejected = sample_interest(keys, kMonday9 + 2s, "x@example.org");
+    {
+        RawDb v1(file);
+        v1.exec(std::string(Outbox::migrations().at(0)));
+        v1.exec("PRAGMA user_version = 1");
+        auto insert = [&](const Record& r, const std::string& state) {
+            v1.exec("INSERT INTO records (id, kind, created, body, state) VALUES ('" + r.id + "', '" +
+                    kind_name(r.kind) + "', " +
+                    std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(r.created.time_since_epoch())
+                                       .count()) +
+                    ", '" + to_json(r).dump() + "', '" + state + "')");
+        };
+        insert(pending, "pending");
+        insert(sent, "sent");
+        insert(rejected, "rejected");
+        REQUIRE(v1.value("PRAGMA user_version") == "1");
+        REQUIRE(v1.value("SELECT count(*) FROM pragma_table_info('records')") == "5");
+    }
+
+    {
+        Outbox outbox(file);
+        CHECK(outbox.schema_version() == 2);
+        CHECK(ids(outbox.list()) == std::vector<std::string>{pending.id, sent.id, rejected.id});
+        CHECK(to_json(outbox.find(pending.id)->record) == to_json(pending));
+        CHECK(outbox.find(sent.id)->state == State::Sent);
+        CHECK(outbox.find(rejected.id)->state == State::Rejected);
+        CHECK(outbox.find(pending.id)->attempts == 0);
+        CHECK(keys.open(outbox.find(rejected.id)->record.sealed.at("email")) == "x@example.org");
+        // Usable as any new outbox.
+        outbox.note_failure({pending.id}, "timeout");
+        CHECK(outbox.find(pending.id)->attempts == 1);
+        outbox.mark_sent({pending.id}, kMonday9 + 1h);
+        const Record fresh = sample_interest(keys, kMonday9 + 3s);
+        outbox.add(fresh);
+        CHECK(outbox.status(kMonday9).total == 4);
+    }
+    RawDb raw(file);
+    CHECK(raw.value("PRAGMA user_version") == "2");
+    CHECK(raw.value("SELECT count(*) FROM pragma_table_info('records')") == "8");
+    CHECK(raw.value("SELECT count(*) FROM records") == "4");
+    CHECK(raw.value("PRAGMA integrity_check") == "ok");
+    CHECK(raw.value("SELECT count(*) FROM sqlite_master WHERE name = 'records_v2'") == "0");
+}
+
+TEST_CASE_FIXTURE(OutboxFixture, "a migration that fails leaves the database as it was") {
+    fs::create_directories(file.parent_path());
+    const Record r = sample_interest(keys, kMonday9);
+    {
+        RawDb v1(file);
+        v1.exec(std::string(Outbox::migrations().at(0)));
+        v1.exec("PRAGMA user_version = 1");
+        // Schema 2 checks the state: this row cannot be carried.
+        v1.exec("INSERT INTO records (id, kind, created, body, state) VALUES ('" + r.id + "', 'interest', 0, '" +
+                to_json(r).dump() + "', 'lost')");
+    }
+    OutboxError e = error_of([&] { Outbox outbox(file); });
+    CHECK(e.cause == Cause::Other);
+    CHECK(std::string(e.what()).find("migrating it to schema 2") != std::string::npos);
+    RawDb raw(file);
+    CHECK(raw.value("PRAGMA user_version") == "1");
+    CHECK(raw.value("SELECT state FROM records WHERE id = ?", r.id) == "lost");
+    CHECK(raw.value("SELECT count(*) FROM sqlite_master WHERE name = 'records_v2'") == "0");
+}
+
+TEST_CASE_FIXTURE(OutboxFixture, "a database from a newer vitrine is refused and left alone") {
+    { Outbox outbox(file); }
+    { RawDb(file).exec("PRAGMA user_version = 3"); }
+    const std::string before = read_file(file);
+    OutboxError e = error_of([&] { Outbox outbox(file); });
+    CHECK(e.cause == Cause::Other);
+    CHECK(std::string(e.what()).find("was written by a newer vitrine (schema 3, this one knows up to 2)") !=
+          std::string::npos);
+    CHECK(read_file(file) == before);
+}
+
+TEST_CASE_FIXTURE(OutboxFixture, "a writer holding the lock: Busy after about 250 ms, then usable again") {
+    Outbox outbox(file);
+    outbox.add(sample_stats(kMonday9));
+    RawDb other(file);
+    other.exec("BEGIN IMMEDIATE");
+    other.exec("INSERT INTO records (id, kind, created, body) VALUES ('x', 'stats', 0, '{}')");
+    const auto t0 = std::chrono::steady_clock::now();
+    OutboxError e = error_of([&] { outbox.add(sample_stats(kMonday9 + 1s)); });
+    const auto waited = std::chrono::steady_clock::now() - t0;
+    CHECK(e.cause == Cause::Busy);
+    CHECK(std::string(e.what()).find("is locked by another program") != std::string::npos);
+    CHECK(waited >= 200ms);
+    CHECK(waited < 2s);
+    CHECK(outbox.status(kMonday9).total == 1);  // readers are not blocked
+    other.exec("ROLLBACK");
+    outbox.add(sample_stats(kMonday9 + 2s));
+    CHECK(outbox.status(kMonday9).total == 2);
+}
+
+TEST_CASE_FIXTURE(OutboxFixture, "a full data partition: DiskFull, nothing half-saved, and it works again once freed") {
+    Tmpfs small(tmp / "small", "1m");
+    if (!small.mounted) {
+        MESSAGE("skipped: mounting a small tmpfs needs root");
+        return;
+    }
+    const fs::path db = small.dir / "outbox.db";
+    std::vector<std::string> acknowledged;
+    std::string refused;
+    {
+        Outbox outbox(db);
+        for (int i = 0; i < 5; ++i) {
+            Record r = sample_interest(keys, kMonday9 + std::chrono::seconds(i));
+            outbox.add(r);
+            acknowledged.push_back(r.id);
+        }
+        const fs::path filler = fill_up(small.dir);
+        OutboxError e(Cause::Other, "");
+        bool failed = false;
+        for (int i = 0; i < 5000 && !failed; ++i) {  // what the WAL's preallocated space still takes
+            Record r = sample_interest(keys, kMonday9 + std::chrono::minutes(1) + std::chrono::seconds(i));
+            try {
+                outbox.add(r);
+                acknowledged.push_back(r.id);
+            } catch (const OutboxError& err) {
+                e = err;
+                refused = r.id;
+                failed = true;
+            }
+        }
+        REQUIRE(failed);
+        const std::string m = e.what();
+        CAPTURE(m);
+        CHECK(e.cause == Cause::DiskFull);
+        CHECK(m.starts_with("the data partition is full: the outbox " + db.string()));
+        CHECK(m.find("free some space") != std::string::npos);
+        CHECK(m.find("jeanne") == std::string::npos);
+        CHECK(m.find(refused) == std::string::npos);
+
+        // Still full: still refused, cleanly, and reading works meanwhile.
+        CHECK(error_of([&] { outbox.add(sample_interest(keys, kMonday9)); }).cause == Cause::DiskFull);
+        CHECK(outbox.status(kMonday9).total == static_cast<std::int64_t>(acknowledged.size()));
+
+        SUBCASE("an export onto the full disk fails and leaves the old export whole") {
+            const fs::path target = small.dir / "export.jsonl";
+            fs::remove(filler);
+            write_file(target, "previous export\n");
+            fill_up(small.dir);
+            OutboxError ex = error_of([&] { outbox.export_jsonl(target); });
+            CHECK(ex.cause == Cause::DiskFull);
+            CHECK(std::string(ex.what()).starts_with("cannot write " + target.string() + ".tmp: No space left"));
+            CHECK(read_file(target) == "previous export\n");
+            CHECK_FALSE(fs::exists(target.string() + ".tmp"));
+        }
+
+        fs::remove(small.dir / "filler");
+        Record after = sample_interest(keys, kMonday9 + 1h);
+        outbox.add(after);
+        acknowledged.push_back(after.id);
+    }
+    Outbox reopened(db);
+    CHECK(reopened.status(kMonday9).total == static_cast<std::int64_t>(acknowledged.size()));
+    for (const auto& id : acknowledged) CHECK(reopened.find(id));
+    CHECK_FALSE(reopened.find(refused));
+    CHECK(RawDb(db).value("PRAGMA integrity_check") == "ok");
+    MESSAGE(acknowledged.size() << " records acknowledged around a full disk");
+}
+
+TEST_CASE_FIXTURE(OutboxFixture, "a read-only file system: ReadOnly, and the records are there once writable") {
+    Tmpfs fsys(tmp / "ro", "4m");
+    if (!fsys.mounted) {
+        MESSAGE("skipped: mounting a tmpfs needs root");
+        return;
+    }
+    const fs::path db = fsys.dir / "outbox.db";
+    const Record r = sample_interest(keys, kMonday9);
+    {
+        Outbox outbox(db);
+        outbox.add(r);
+    }
+    REQUIRE(fsys.remount(true));
+    for (const fs::path& p : {db, fsys.dir / "new/outbox.db", fsys.dir / "new.db"}) {
+        CAPTURE(p);
+        OutboxError e = error_of([&] { Outbox outbox(p); });
+        const std::string m = e.what();
+        CAPTURE(m);
+        CHECK(e.cause == Cause::ReadOnly);
+        CHECK(m.starts_with("the data partition is mounted read-only"));
+        CHECK(m.find(p.string()) != std::string::npos);
+    }
+    CHECK(read_file(db).size() > 0);
+    REQUIRE(fsys.remount(false));
+    Outbox outbox(db);
+    CHECK(outbox.find(r.id));
+    outbox.add(sample_stats(kMonday9));
+}
+
+TEST_CASE_FIXTURE(OutboxFixture, "a damaged file is Corrupt, named, and never deleted or rewritten") {
+    fs::create_directories(file.parent_path());
+
+    SUBCASE("random bytes") {
+        write_file(file, random_bytes(64 << 10, 1));
+        const std::string before = read_file(file);
+        check_corrupt_message(error_of([&] { Outbox outbox(file); }), file, "it is not an SQLite database");
+        CHECK(read_file(file) == before);
+    }
+    SUBCASE("an empty-looking but foreign file") {
+        write_file(file, "this is a text file, not a database\n");
+        check_corrupt_message(error_of([&] { Outbox outbox(file); }), file, "it is not an SQLite database");
+    }
+    SUBCASE("a page overwritten in a valid database") {
+        {
+            Outbox outbox(file);
+            for (int i = 0; i < 300; ++i) outbox.add(sample_interest(keys, kMonday9 + std::chrono::seconds(i)));
+        }  // closing checkpoints the WAL into the file
+        REQUIRE_FALSE(fs::exists(file.string() + "-wal"));
+        std::string data = read_file(file);
+        REQUIRE(data.size() > 40 * 4096);
+        const std::string garbage = random_bytes(4096, 2);
+        data.replace(20 * 4096, 4096, garbage);
+        write_file(file, data);
+        const OutboxError e = error_of([&] { Outbox outbox(file); });
+        check_corrupt_message(e, file, "");
+        CHECK(read_file(file) == data);
+    }
+    SUBCASE("a record changed behind the outbox's back") {
+        Outbox outbox(file);
+        const Record r = sample_interest(keys, kMonday9);
+        outbox.add(r);
+        RawDb(file).exec("UPDATE records SET body = json_set(body, '$.created', 'yesterday')");
+        const OutboxError e = error_of([&] { outbox.list(); });
+        check_corrupt_message(e, file, "a record cannot be read: record: created: must be an RFC 3339 UTC time");
+        CHECK(std::string(e.what()).find("jeanne") == std::string::npos);
+        CHECK(error_of([&] { outbox.find(r.id); }).cause == Cause::Corrupt);
+    }
+    SUBCASE("a truncated database") {
+        {
+            Outbox outbox(file);
+            for (int i = 0; i < 300; ++i) outbox.add(sample_interest(keys, kMonday9 + std::chrono::seconds(i)));
+        }
+        std::string data = read_file(file);
+        data.resize(data.size() / 2);
+        write_file(file, data);
+        check_corrupt_message(error_of([&] { Outbox outbox(file); }), file, "");
+        CHECK(read_file(file) == data);
+    }
+}
