@@ -27,7 +27,8 @@ bool has_display() {
 // The tour: every screen, each language, the idle reset; one PNG each. The
 // labels are what the visitor reads, so they come from the catalogs and the
 // pack, in the language shown at that moment.
-std::string tour_script(const content::Manifest& m, const Catalogs& c, const std::string& lang) {
+std::string tour_script(const content::Manifest& m, const Catalogs& c, const Config& config) {
+    const std::string& lang = config.device.default_language;
     auto tr = [&](const char* key, const std::string& l) { return c.tr(key, l); };
     const content::Showcase* film = nullptr;
     for (const auto& s : m.showcases)
@@ -76,6 +77,27 @@ std::string tour_script(const content::Manifest& m, const Catalogs& c, const std
     shot("still-there");
     s << "advance 30\nwait 1500\nexpect " << tr("attract.touch_to_explore", lang) << "\n";
     shot("attract-after-reset");
+    // The interest flow with made-up answers (the first option of each
+    // question) and no contact details: the record it leaves in the outbox
+    // holds nothing personal.
+    if (m.interest && (!config.platform.qr_url.empty() || !m.interest->qr_url.empty())) {
+        s << "tap " << tr("attract.touch_to_explore", lang) << "\nwait 500\n"
+          << "tap " << m.text(m.interest->call_to_action, lang) << "\nwait 300\n";
+        shot("interest-question");
+        for (const auto& q : m.interest->questions) s << "tap " << m.text(q.options.front().label, lang) << "\n";
+        if (config.platform.seal_public_key) {  // the contact screen: nothing typed
+            s << "wait 300\n";
+            shot("interest-contact");
+            s << "tap " << tr("interest.skip", lang) << "\n";
+        }
+        s << "expect " << m.text(m.interest->notice.title, lang) << "\n"
+          << "tap " << tr("interest.consent_cv", lang) << "\nwait 300\n";
+        shot("interest-consent");
+        s << "tap " << tr("interest.show_qr", lang) << "\nexpect " << tr("interest.qr_label", lang) << "\nwait 300\n";
+        shot("interest-qr");
+        s << "tap " << tr("interest.done", lang) << "\nwait 500\nexpect " << tr("attract.touch_to_explore", lang)
+          << "\n";
+    }
     return s.str();
 }
 
@@ -136,7 +158,7 @@ void add_run_commands(CLI::App& app, CommandContext& ctx) {
                 o.assets_dir = ui::default_assets_dir();
                 Catalogs catalogs = Catalogs::load(o.assets_dir / "i18n", config.device.default_language);
                 auto pack = content::load_current(content::PackStore(config.device.data_dir));
-                std::string text = tour_script(pack->manifest, catalogs, config.device.default_language);
+                std::string text = tour_script(pack->manifest, catalogs, config);
                 o.script = ui::parse_script(text, "tour");
                 o.script_source = "tour";
                 o.shots_dir = *out;

@@ -1,6 +1,7 @@
 #include "kiosk/session.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace vitrine {
 
@@ -9,13 +10,21 @@ const char* screen_name(Screen s) {
     case Screen::Attract: return "attract";
     case Screen::Grid: return "grid";
     case Screen::Showcase: return "showcase";
+    case Screen::Interest: return "interest";
     }
     return "?";
 }
 
-Session::Session(SessionOptions options, std::shared_ptr<const content::LoadedPack> pack, const Clock& clock)
+Session::Session(SessionOptions options, std::shared_ptr<const content::LoadedPack> pack, const Clock& clock,
+                 SessionServices services)
     : options_(std::move(options)), pack_(std::move(pack)), clock_(clock), language_(options_.default_language),
-      last_activity_(clock.now()) {
+      last_activity_(clock.now()), services_(std::move(services)),
+      interest_(services_.interest, clock,
+                services_.commit ? services_.commit
+                                 : RecordSink([](const platform::Record&) {
+                                       throw std::runtime_error("no outbox to save records in");
+                                   }),
+                services_.stats) {
     refilter();
 }
 
@@ -38,6 +47,7 @@ void Session::open(const std::string& showcase_id) {
             screen_ = Screen::Showcase;
             current_id_ = showcase_id;
             index_ = static_cast<int>(i);
+            view(visible_[i]);
             return;
         }
 }
@@ -47,6 +57,7 @@ void Session::next() {
     if (screen_ != Screen::Showcase || visible_.empty()) return;
     index_ = (index_ + 1) % static_cast<int>(visible_.size());
     current_id_ = visible_[static_cast<std::size_t>(index_)]->id;
+    view(current());
 }
 
 void Session::previous() {
@@ -55,11 +66,46 @@ void Session::previous() {
     int n = static_cast<int>(visible_.size());
     index_ = (index_ - 1 + n) % n;
     current_id_ = visible_[static_cast<std::size_t>(index_)]->id;
+    view(current());
 }
 
 void Session::back() {
     activity();
-    if (screen_ == Screen::Showcase) screen_ = Screen::Grid;
+    if (screen_ == Screen::Showcase) {
+        screen_ = Screen::Grid;
+        view(nullptr);
+    }
+}
+
+// Statistics: a showcase view lasts from its opening to whatever comes next.
+void Session::view(const content::Showcase* s) {
+    if (!services_.stats) return;
+    services_.stats->showcase_closed();
+    if (s) services_.stats->showcase_opened(s->id);
+}
+
+void Session::start_interest() {
+    activity();
+    if (screen_ != Screen::Grid && screen_ != Screen::Showcase) return;
+    if (!interest_offered()) return;
+    const content::Showcase* from = current();
+    interest_from_ = screen_;
+    view(nullptr);
+    interest_.start(manifest(), from ? from->id : std::string());
+    screen_ = Screen::Interest;
+}
+
+void Session::interest_back() {
+    activity();
+    if (screen_ != Screen::Interest) return;
+    if (interest_.back()) return;
+    screen_ = interest_from_;
+    if (screen_ == Screen::Showcase) view(current());
+}
+
+void Session::interest_done() {
+    if (screen_ != Screen::Interest) return;
+    reset();
 }
 
 void Session::set_language(const std::string& lang) {
@@ -111,6 +157,7 @@ void Session::tick() {
         last_activity_ = clock_.now();
         return;
     }
+    interest_.tick();
     auto idle = clock_.now() - last_activity_;
     if (idle >= options_.idle_timeout + options_.countdown)
         reset();
@@ -124,6 +171,8 @@ void Session::offer_pack(std::shared_ptr<const content::LoadedPack> pack) {
 }
 
 void Session::reset() {
+    view(nullptr);
+    interest_.end();  // before the pack it points into may go
     if (pending_) pack_ = std::move(pending_);
     screen_ = Screen::Attract;
     language_ = options_.default_language;

@@ -4,7 +4,9 @@
 // rendering. It never touches SDL, ImGui or mpv.
 #pragma once
 #include "content/catalogue.hpp"
+#include "kiosk/interest.hpp"
 #include "platform/clock.hpp"
+#include "platform/stats.hpp"
 
 #include <chrono>
 #include <memory>
@@ -13,7 +15,7 @@
 
 namespace vitrine {
 
-enum class Screen { Attract, Grid, Showcase };
+enum class Screen { Attract, Grid, Showcase, Interest };
 const char* screen_name(Screen s);
 
 struct SessionOptions {
@@ -22,9 +24,17 @@ struct SessionOptions {
     std::chrono::seconds countdown{15};     // then the session is reset
 };
 
+// What a session reports to and writes through; all optional.
+struct SessionServices {
+    InterestOptions interest;
+    RecordSink commit;                         // the outbox; none: every confirm fails
+    platform::StatsCollector* stats = nullptr;
+};
+
 class Session {
 public:
-    Session(SessionOptions options, std::shared_ptr<const content::LoadedPack> pack, const Clock& clock);
+    Session(SessionOptions options, std::shared_ptr<const content::LoadedPack> pack, const Clock& clock,
+            SessionServices services = {});
 
     // Visitor actions; each one is activity that restarts the idle timer.
     void touch();  // any touch: leaves the attract loop, dismisses "still there?"
@@ -40,6 +50,15 @@ public:
     // A showcase video playing counts as activity: nobody touches a screen
     // while watching.
     void set_watching(bool watching);
+
+    // The CV interest flow: from the grid or a showcase; back out returns
+    // there; done ends the visit (everything is forgotten).
+    bool interest_offered() const { return interest_.available(manifest()); }
+    void start_interest();
+    void interest_back();
+    void interest_done();
+    InterestFlow& interest() { return interest_; }
+    const InterestFlow& interest() const { return interest_; }
 
     // Time passing: shows "still there?" after the idle timeout, resets the
     // session after the countdown. Call once per frame.
@@ -69,6 +88,8 @@ private:
     void activity();
     void reset();
     void refilter();
+    void view(const content::Showcase* s);
+
 
     SessionOptions options_;
     std::shared_ptr<const content::LoadedPack> pack_, pending_;
@@ -83,6 +104,9 @@ private:
     bool still_there_ = false;
     Clock::time_point last_activity_;
     std::uint64_t generation_ = 0;
+    SessionServices services_;
+    InterestFlow interest_;
+    Screen interest_from_ = Screen::Grid;
 };
 
 }  // namespace vitrine

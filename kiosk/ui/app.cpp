@@ -10,6 +10,8 @@
 #include "kiosk/ui/screens.hpp"
 #include "kiosk/ui/widgets.hpp"
 #include "kiosk/video.hpp"
+#include "platform/outbox.hpp"
+#include "platform/stats.hpp"
 
 #include <SDL2/SDL.h>
 #include <GLES3/gl3.h>
@@ -122,6 +124,9 @@ private:
     void direct_video();
     VideoPlayer& video();
     void check_new_pack();
+    void open_outbox();
+    void commit(const platform::Record& r);
+    void flush_stats(bool all);
     bool script_step();  // false when the script is over
     int wait_ms() const;
     bool stepping() const;
@@ -138,6 +143,8 @@ private:
     bool imgui_ = false;
 
     KioskClock clock_;
+    platform::StatsCollector stats_{clock_};
+    std::unique_ptr<platform::Outbox> outbox_;  // none when it cannot be opened: no record is saved
     content::PackStore store_{config_.device.data_dir};
     std::unique_ptr<content::PackWatcher> watcher_;
     std::uint64_t installs_seen_ = 0;
@@ -152,6 +159,9 @@ private:
     AttractScreen attract_;
     GridScreen grid_;
     ShowcaseScreen showcase_;
+    InterestScreen interest_;
+    std::string film_of_;        // the showcase whose film plays
+    bool film_end_seen_ = false;
     Pointer pointer_;
     std::uint64_t generation_ = 0;
     std::string pack_shown_;
@@ -223,7 +233,15 @@ bool Kiosk::start() {
         SessionOptions so;
         so.default_language = config_.device.default_language;
         so.idle_timeout = std::chrono::seconds(config_.device.idle_timeout_s);
-        session_ = std::make_unique<Session>(so, content::load_current(store_), clock_);
+        open_outbox();
+        SessionServices services;
+        services.interest.device_id = config_.device.id;
+        services.interest.event = config_.device.event;
+        services.interest.seal_key = config_.platform.seal_public_key;
+        services.interest.qr_url = config_.platform.qr_url;
+        services.commit = [this](const platform::Record& r) { commit(r); };
+        services.stats = &stats_;
+        session_ = std::make_unique<Session>(so, content::load_current(store_), clock_, std::move(services));
     } catch (const std::exception& e) {
         log(e.what());
         return false;
@@ -258,6 +276,10 @@ bool Kiosk::start() {
 }
 
 void Kiosk::shutdown() {
+    if (session_) session_->interest().end();
+    flush_stats(true);
+    session_.reset();
+    outbox_.reset();
     if (last_fence_) glDeleteSync(last_fence_);
     last_fence_ = nullptr;
     if (watcher_) watcher_->stop();
@@ -274,6 +296,49 @@ void Kiosk::shutdown() {
     gl_ = nullptr;
     window_ = nullptr;
     SDL_Quit();
+}
+
+// Staff read these lines in the log (and, later, on the status screen):
+// they name the file and what to do, never a visitor's data.
+void Kiosk::open_outbox() {
+    try {
+        platform::OutboxOptions oo;
+        oo.retention_days = config_.platform.retention_days;
+        oo.max_age_days = config_.platform.max_age_days;
+        outbox_ = std::make_unique<platform::Outbox>(config_.outbox_file(), oo);
+    } catch (const std::exception& e) {
+        log(std::string("the outbox cannot be used, visitors' interest will not be saved: ") + e.what());
+    }
+}
+
+// A visitor's record, committed before their QR code shows; throws when it
+// was not, and the visitor reads "try again later".
+void Kiosk::commit(const platform::Record& r) {
+    if (!outbox_) throw std::runtime_error("no outbox (see the error when the kiosk started)");
+    auto t0 = std::chrono::steady_clock::now();
+    try {
+        outbox_->add(r);
+    } catch (const std::exception& e) {
+        log(std::string("a record could not be saved: ") + e.what());
+        throw;
+    }
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.1f", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    log(std::string(platform::kind_name(r.kind)) + " record " + r.id + " saved in " + ms + " ms");
+}
+
+// Statistics of the hours that have ended (all, at exit) into the outbox.
+void Kiosk::flush_stats(bool all) {
+    if (!session_) return;
+    const auto& pack = session_->manifest().pack;
+    for (auto& payload : stats_.take(all)) {
+        platform::RecordContext ctx{config_.device.id, config_.device.event, pack.id, pack.version};
+        try {
+            commit(platform::make_stats(ctx, clock_.wall(), std::move(payload)));
+        } catch (const std::exception&) {
+            // Logged by commit(); an hour of counts is lost, nothing personal.
+        }
+    }
 }
 
 void Kiosk::check_new_pack() {
@@ -309,6 +374,7 @@ void Kiosk::direct_video() {
             video().set_muted(true);
             video().play_loop(items);
             video_key_ = key;
+            stats_.video_started("");
         }
     } else if (session_->screen() == Screen::Grid && video_) {
         // No film on the grid: the player goes, with its decoder, its
@@ -321,6 +387,21 @@ void Kiosk::direct_video() {
     if (!video_) {
         session_->set_watching(false);
         return;
+    }
+    // A showcase's film: started, and played to its end.
+    const content::Showcase* shown = session_->current();
+    if (video_key_.starts_with("once:") && shown) {
+        if (film_of_ != video_key_) {
+            film_of_ = video_key_;
+            film_end_seen_ = false;
+            stats_.video_started(shown->id);
+        }
+        if (video_->ended() && !film_end_seen_) {
+            film_end_seen_ = true;
+            stats_.video_completed(shown->id);
+        }
+    } else {
+        film_of_.clear();
     }
     // The campaign fills the screen: straight onto the framebuffer, under the UI.
     video_->set_on_screen(session_->screen() == Screen::Attract);
@@ -338,6 +419,7 @@ void Kiosk::frame() {
 
     check_new_pack();
     session_->tick();
+    flush_stats(false);
     if (session_->generation() != generation_) {
         generation_ = session_->generation();
         grid_.forget();
@@ -363,10 +445,12 @@ void Kiosk::frame() {
     ImGui::NewFrame();
 
     Frame f{*session_, *catalogs_, *images_, [this]() -> VideoPlayer& { return video(); }, display(), height_ > width_, dt, video_key_};
+    f.redact = shot_pending_.has_value();
     switch (session_->screen()) {
     case Screen::Attract: attract_.draw(f); break;
     case Screen::Grid: grid_.draw(f); break;
     case Screen::Showcase: showcase_.draw(f); break;
+    case Screen::Interest: interest_.draw(f); break;
     }
     idle_overlay(f);
     animating_ = f.animating;
@@ -559,7 +643,7 @@ bool Kiosk::stepping() const {
 
 // How long the loop may sleep before the next frame.
 int Kiosk::wait_ms() const {
-    if (animating_ || pointer_.busy() || settle_frames_ > 0) return 16;
+    if (animating_ || pointer_.busy() || settle_frames_ > 0 || session_->interest().keys_pending()) return 16;
     if (step_ < options_.script.size()) {
         const Step& s = options_.script[step_];
         if (s.verb != "wait" || step_frames_ == 0) return 16;
@@ -597,6 +681,15 @@ int Kiosk::run() {
             if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_ESCAPE && options_.width != 0) quit = true;
             pointer_.handle(e, display());
             if (e.type == VideoPlayer::event_type() && video_) video_->handle_events();
+            // A keyboard device is the badge scanner (the kiosk has no keyboard).
+            if (e.type == SDL_TEXTINPUT) {
+                session_->input();
+                session_->interest().key_text(e.text.text);
+            }
+            if (e.type == SDL_KEYDOWN && (e.key.keysym.sym == SDLK_RETURN || e.key.keysym.sym == SDLK_KP_ENTER)) {
+                session_->input();
+                session_->interest().key_enter();
+            }
             ImGui_ImplSDL2_ProcessEvent(&e);
             if (!scripted && e.type != wake_event_ && e.type != VideoPlayer::event_type())
                 settle_frames_ = std::max(settle_frames_, 2);

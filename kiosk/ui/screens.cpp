@@ -6,13 +6,8 @@
 #include <cmath>
 
 namespace vitrine::ui {
-namespace {
 
-constexpr ImGuiWindowFlags kFullscreen = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
-                                         ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
-                                         ImGuiWindowFlags_NoScrollWithMouse | ImGuiWindowFlags_NoScrollbar;
-
-void begin_fullscreen(const char* name, const Frame& f, ImVec4 bg = {0.06f, 0.07f, 0.10f, 1.f}) {
+void begin_fullscreen(const char* name, const Frame& f, ImVec4 bg) {
     ImGui::SetNextWindowPos({0, 0});
     ImGui::SetNextWindowSize(f.size);
     ImGui::PushStyleColor(ImGuiCol_WindowBg, bg);
@@ -20,13 +15,15 @@ void begin_fullscreen(const char* name, const Frame& f, ImVec4 bg = {0.06f, 0.07
     ImGui::PopStyleColor();
 }
 
-void text_at(ImDrawList* dl, ImFont* font, ImVec2 pos, ImU32 colour, const std::string& s, float wrap = 0) {
+void text_at(ImDrawList* dl, ImFont* font, ImVec2 pos, ImU32 colour, const std::string& s, float wrap) {
     dl->AddText(font, font->FontSize, pos, colour, s.c_str(), s.c_str() + s.size(), wrap);
 }
 
-ImVec2 text_size(ImFont* font, const std::string& s, float wrap = 0) {
+ImVec2 text_size(ImFont* font, const std::string& s, float wrap) {
     return font->CalcTextSizeA(font->FontSize, FLT_MAX, wrap, s.c_str(), s.c_str() + s.size());
 }
+
+namespace {
 
 std::string city_name(const Frame& f, const std::string& id) {
     const auto* c = f.session.manifest().city(id);
@@ -231,6 +228,9 @@ void GridScreen::draw(Frame& f) {
     ImGui::PushFont(fonts().body);
     ImGui::SetCursorPosY(ImGui::GetCursorPosY() + px(18));
     ImGui::TextDisabled("%s", f.tr("grid.count", {{"n", std::to_string(f.session.visible().size())}}).c_str());
+    ImGui::SameLine(0, px(40));
+    ImGui::SetCursorPosY(ImGui::GetCursorPosY() - px(18));
+    interest_button(f, {0, px(72)});
     ImGui::PopFont();
     language_bar(f);
     filters(f);
@@ -389,7 +389,8 @@ void ShowcaseScreen::draw(Frame& f) {
     }
     begin_fullscreen("showcase", f);
     const float pad = px(32), bar = px(110);
-    ImVec2 body_min{pad, pad + px(72)}, body_max{f.size.x - pad, f.size.y - bar};
+    ImVec2 body_min{pad, pad + px(72)},
+        body_max{f.size.x - pad, f.size.y - bar - (f.portrait && f.session.interest_offered() ? px(96) : 0)};
     if (f.portrait) {
         float split = body_min.y + (body_max.x - body_min.x) * 9.f / 16.f + px(96);
         media(f, *s, body_min, {body_max.x, split});
@@ -417,6 +418,18 @@ void ShowcaseScreen::draw(Frame& f) {
     ImGui::SetCursorScreenPos({pad, f.size.y - bar + px(16)});
     ImGui::PushFont(fonts().body);
     if (touch_button(f.tr("showcase.back").c_str(), {px(220), 0})) f.session.back();
+    if (f.session.interest_offered()) {
+        // Between "back" and the arrows; in portrait, above the bar.
+        const std::string cta = f.session.text(f.session.manifest().interest->call_to_action);
+        float w = ImGui::CalcTextSize(cta.c_str()).x + px(64);
+        ImVec2 keep = ImGui::GetCursorScreenPos();
+        if (f.portrait)
+            ImGui::SetCursorScreenPos({(f.size.x - w) / 2, f.size.y - bar - px(72)});
+        else
+            ImGui::SameLine(std::max(pad + px(240), (f.size.x - px(2 * 260 + 16) - w) / 2));
+        interest_button(f, {w, 0});
+        if (f.portrait) ImGui::SetCursorScreenPos(keep);
+    }
     ImGui::SameLine(f.size.x - pad - px(2 * 260 + 16));
     if (touch_button(f.tr("showcase.previous").c_str(), {px(260), 0})) f.session.previous();
     ImGui::SameLine();

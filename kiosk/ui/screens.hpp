@@ -26,12 +26,21 @@ struct Frame {
     float dt;         // seconds since the previous frame
     std::string& video_key;  // what the player was last told to play
     bool animating = false;  // set by a screen that needs the next frame soon
+    bool redact = false;     // this frame becomes a screenshot: no typed personal data on it
 
     std::string tr(std::string_view key) const { return catalogs.tr(key, session.language()); }
     std::string tr(std::string_view key, std::initializer_list<std::pair<std::string_view, std::string>> args) const {
         return catalogs.tr(key, session.language(), args);
     }
 };
+
+// Drawing helpers the screens share.
+constexpr ImGuiWindowFlags kFullscreen = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                                         ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
+                                         ImGuiWindowFlags_NoScrollWithMouse | ImGuiWindowFlags_NoScrollbar;
+void begin_fullscreen(const char* name, const Frame& f, ImVec4 bg = {0.06f, 0.07f, 0.10f, 1.f});
+void text_at(ImDrawList* dl, ImFont* font, ImVec2 pos, ImU32 colour, const std::string& s, float wrap = 0);
+ImVec2 text_size(ImFont* font, const std::string& s, float wrap = 0);
 
 // Draws `texture` to cover (crop) or fit the rectangle [min, max].
 void draw_image(ImDrawList* dl, unsigned texture, int w, int h, ImVec2 min, ImVec2 max, bool cover,
@@ -70,6 +79,30 @@ private:
     int image_ = 0;
     float text_scroll_ = 0;
 };
+
+// The CV interest flow: questions, contact details, notice and consent,
+// the QR code (or a polite failure).
+class InterestScreen {
+public:
+    ~InterestScreen();
+    void draw(Frame& f);
+
+private:
+    void question(Frame& f);
+    void contact(Frame& f);
+    void keyboard(Frame& f, ImVec2 min, float width);
+    void consent(Frame& f);
+    void qr(Frame& f);
+    void failed(Frame& f);
+    bool shift_ = false;
+    float notice_scroll_ = 0;
+    std::string qr_shown_;  // the text in qr_texture_
+    unsigned qr_texture_ = 0;
+    int qr_side_ = 0;
+};
+
+// The call to action that starts the interest flow, if the pack has one.
+bool interest_button(Frame& f, ImVec2 size);
 
 // Language switch, always visible, top right.
 void language_bar(Frame& f);

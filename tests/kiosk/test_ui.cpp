@@ -5,6 +5,7 @@
 #include "support/support.hpp"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 #include <stb_image.h>
 
 #include <chrono>
@@ -201,6 +202,22 @@ TEST_CASE_FIXTURE(Kiosk, "the tour writes a distinct, non-blank PNG of every scr
         CAPTURE(files[i]);
         CHECK(shots[i].diff(shots[i - 1]) > 0.5);
     }
+    // The interest flow with fake answers: its QR screen, and its record in
+    // the outbox with the token the QR holds and nothing personal.
+    REQUIRE(!files.empty());
+    CHECK(files.back().ends_with("-interest-qr.png"));
+    auto qr = run({"zbarimg", "--raw", "-q", (tmp / "tour" / files.back()).string()});
+    INFO(qr.err);
+    auto list = run({vitrine_bin(), "--config", config.string(), "queue", "list", "--json"});
+    REQUIRE(list.exit_code == 0);
+    auto records = nlohmann::json::parse(list.out).at("records");
+    const nlohmann::json* interest = nullptr;
+    for (const auto& rec : records)
+        if (rec.at("kind") == "interest") interest = &rec;
+    REQUIRE(interest);
+    CHECK(qr.out == "https://talents.example/cv/" + interest->at("token").get<std::string>() + "?e=demo-fair\n");
+    CHECK(interest->at("sealed").empty());
+    CHECK(interest->at("payload").at("answers").size() == 4);
 }
 
 TEST_CASE_FIXTURE(Kiosk, "portrait layout") {
