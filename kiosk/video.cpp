@@ -288,6 +288,26 @@ struct VideoPlayer::Impl {
         }
     }
 
+    // One picture into framebuffer `fbo`, never waiting for its display
+    // time on the UI thread; the framebuffer binding is restored.
+    bool render_into(GLuint target_fbo, int w, int h, int format, bool flip_y) {
+        GLint previous_fbo = 0;
+        gl.GetIntegerv(GL_FRAMEBUFFER_BINDING, &previous_fbo);
+        mpv_opengl_fbo target{static_cast<int>(target_fbo), w, h, format};
+        int flip = flip_y ? 1 : 0;
+        int block = 0;
+        mpv_render_param params[] = {
+            {MPV_RENDER_PARAM_OPENGL_FBO, &target},
+            {MPV_RENDER_PARAM_FLIP_Y, &flip},
+            {MPV_RENDER_PARAM_BLOCK_FOR_TARGET_TIME, &block},
+            {MPV_RENDER_PARAM_INVALID, nullptr},
+        };
+        int r = mpv_render_context_render(render, params);
+        gl.BindFramebuffer(GL_FRAMEBUFFER, static_cast<GLuint>(previous_fbo));
+        if (r < 0) log(LogLevel::Error, "video", "rendering failed: " + describe(r));
+        return r >= 0;
+    }
+
     void release_target() {
         if (fbo) gl.DeleteFramebuffers(1, &fbo);
         if (texture) gl.DeleteTextures(1, &texture);
@@ -539,23 +559,8 @@ bool VideoPlayer::render_if_needed() {
         return false;
     }
     m.ensure_target(w, h);
-    GLint previous_fbo = 0;
-    m.gl.GetIntegerv(GL_FRAMEBUFFER_BINDING, &previous_fbo);
-    mpv_opengl_fbo target{static_cast<int>(m.fbo), w, h, GL_RGBA8};
-    int flip = 0;   // into a texture, row 0 is the top of the picture
-    int block = 0;  // never wait for the display time on the UI thread
-    mpv_render_param params[] = {
-        {MPV_RENDER_PARAM_OPENGL_FBO, &target},
-        {MPV_RENDER_PARAM_FLIP_Y, &flip},
-        {MPV_RENDER_PARAM_BLOCK_FOR_TARGET_TIME, &block},
-        {MPV_RENDER_PARAM_INVALID, nullptr},
-    };
-    int r = mpv_render_context_render(m.render, params);
-    m.gl.BindFramebuffer(GL_FRAMEBUFFER, static_cast<GLuint>(previous_fbo));
-    if (r < 0) {
-        m.log(LogLevel::Error, "video", "rendering failed: " + describe(r));
-        return false;
-    }
+    // Into a texture, row 0 is the top of the picture.
+    if (!m.render_into(m.fbo, w, h, GL_RGBA8, false)) return false;
     // Frames that were on their way before play_*() or stop() belong to
     // what played before: they do not count as this item's picture.
     if (m.current < m.items.size()) m.has_frame = true;
@@ -578,21 +583,8 @@ bool VideoPlayer::on_screen() const { return impl_->on_screen; }
 void VideoPlayer::render_on_screen(int width, int height) {
     auto& m = *impl_;
     if (!m.on_screen || width <= 0 || height <= 0) return;
-    mpv_opengl_fbo target{0, width, height, 0};
-    int flip = 1;   // the default framebuffer's row 0 is the bottom
-    int block = 0;  // never wait for the display time on the UI thread
-    mpv_render_param params[] = {
-        {MPV_RENDER_PARAM_OPENGL_FBO, &target},
-        {MPV_RENDER_PARAM_FLIP_Y, &flip},
-        {MPV_RENDER_PARAM_BLOCK_FOR_TARGET_TIME, &block},
-        {MPV_RENDER_PARAM_INVALID, nullptr},
-    };
-    int r = mpv_render_context_render(m.render, params);
-    m.gl.BindFramebuffer(GL_FRAMEBUFFER, 0);
-    if (r < 0) {
-        m.log(LogLevel::Error, "video", "rendering failed: " + describe(r));
-        return;
-    }
+    // The default framebuffer's row 0 is the bottom.
+    if (!m.render_into(0, width, height, 0, true)) return;
     if (m.fresh && m.current < m.items.size()) m.has_frame = true;
     m.fresh = false;
 }
