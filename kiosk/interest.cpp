@@ -30,6 +30,8 @@ void InterestFlow::start(const content::Manifest& m, const std::string& from_sho
     manifest_ = &m;
     step_ = Step::Question;
     question_ = 0;
+    // Room enough that typing never moves the text and leaves a copy behind.
+    for (std::string* s : {&name_, &email_, &badge_, &keys_}) s->reserve(256);
     if (stats_) stats_->flow_started(from_showcase);
 }
 
@@ -128,6 +130,7 @@ void InterestFlow::contact_done() {
         std::string text = clear.dump();
         sealed_ = platform::seal(*options_.seal_key, text);
         wipe(text);
+        for (auto& [key, value] : clear.items()) wipe(value.get_ref<std::string&>());
     }
     wipe_clear_text();
     step_ = Step::Consent;

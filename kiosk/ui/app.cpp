@@ -29,6 +29,7 @@
 #include <time.h>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <tuple>
@@ -314,7 +315,11 @@ void Kiosk::open_outbox() {
 // A visitor's record, committed before their QR code shows; throws when it
 // was not, and the visitor reads "try again later".
 void Kiosk::commit(const platform::Record& r) {
-    if (!outbox_) throw std::runtime_error("no outbox (see the error when the kiosk started)");
+    if (!outbox_) open_outbox();  // staff may have moved a damaged file aside
+    if (!outbox_) {
+        log("a record could not be saved: the outbox cannot be used (see the error above)");
+        throw std::runtime_error("the outbox cannot be used");
+    }
     auto t0 = std::chrono::steady_clock::now();
     try {
         outbox_->add(r);
@@ -574,10 +579,16 @@ bool Kiosk::script_step() {
             done();
         }
     } else if (s.verb == "type" || s.verb == "scan") {
-        SDL_Event e{};
-        e.type = SDL_TEXTINPUT;
-        std::snprintf(e.text.text, sizeof e.text.text, "%s", s.text.c_str());
-        SDL_PushEvent(&e);
+        // As SDL delivers long input: several events, cut between characters.
+        for (std::size_t at = 0; at < s.text.size();) {
+            SDL_Event e{};
+            e.type = SDL_TEXTINPUT;
+            std::size_t n = std::min(s.text.size() - at, sizeof e.text.text - 1);
+            while (at + n < s.text.size() && (static_cast<unsigned char>(s.text[at + n]) & 0xC0) == 0x80) --n;
+            std::memcpy(e.text.text, s.text.data() + at, n);
+            SDL_PushEvent(&e);
+            at += n;
+        }
         if (s.verb == "scan") {
             SDL_Event k{};
             k.type = SDL_KEYDOWN;

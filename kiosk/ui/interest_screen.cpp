@@ -6,6 +6,7 @@
 #include "platform/record.hpp"
 
 #include <GLES3/gl3.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <cfloat>
@@ -116,7 +117,8 @@ void InterestScreen::draw(Frame& f) {
         ImGui::End();
         return;
     }
-    ImGui::SetCursorScreenPos({px(64), px(40)});
+    // Below the language bar, which holds the top right corner.
+    ImGui::SetCursorScreenPos({px(64), px(110)});
     switch (flow.step()) {
     case Step::Question: question(f); break;
     case Step::Contact: contact(f); break;
@@ -135,6 +137,7 @@ void InterestScreen::question(Frame& f) {
     const auto& questions = flow.interest().questions;
     const auto& q = questions.at(static_cast<std::size_t>(flow.question()));
     ImGui::PushFont(fonts().body);
+    ImGui::SetCursorScreenPos({px(64), px(40)});
     ImGui::TextDisabled("%s", f.tr("interest.progress", {{"n", std::to_string(flow.question() + 1)},
                                                         {"total", std::to_string(questions.size())}})
                                   .c_str());
@@ -196,6 +199,7 @@ void InterestScreen::contact(Frame& f) {
         if (focused) shown += "|";
         text_at(dl, fonts().heading, {p.x + px(220), p.y + (size.y - fonts().heading->FontSize) / 2}, IM_COL32_WHITE,
                 shown);
+        sodium_memzero(shown.data(), shown.size());
         ImGui::Dummy({0, px(4)});
     }
     ImGui::SetCursorPosX(left);
