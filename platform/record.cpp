@@ -1,4 +1,5 @@
 #include "platform/record.hpp"
+#include "platform/sodium.hpp"
 
 #include <sodium.h>
 
@@ -11,31 +12,8 @@ namespace {
 using namespace std::chrono;
 
 void random_bytes(unsigned char* out, std::size_t n) {
-    static const bool ready = [] {
-        if (sodium_init() < 0) throw std::runtime_error("libsodium cannot be initialised (no random source?)");
-        return true;
-    }();
-    (void)ready;
+    sodium_ready();
     randombytes_buf(out, n);
-}
-
-std::string to_base64(const Bytes& b) {
-    std::string out(sodium_base64_encoded_len(b.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-    sodium_bin2base64(out.data(), out.size(), b.data(), b.size(), sodium_base64_VARIANT_ORIGINAL);
-    out.resize(out.size() - 1);  // the terminating NUL
-    return out;
-}
-
-bool from_base64(const std::string& s, Bytes& out) {
-    out.resize(s.size() / 4 * 3 + 3);
-    std::size_t len = 0;
-    const char* end = nullptr;
-    if (sodium_base642bin(out.data(), out.size(), s.data(), s.size(), nullptr, &len, &end,
-                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
-        end != s.data() + s.size())
-        return false;
-    out.resize(len);
-    return true;
 }
 
 bool unreserved(char c) {
@@ -100,6 +78,33 @@ Record base_record(const RecordContext& ctx, Kind kind, system_clock::time_point
 }
 
 }  // namespace
+
+void sodium_ready() {
+    static const bool ready = [] {
+        if (sodium_init() < 0) throw std::runtime_error("libsodium cannot be initialised (no random source?)");
+        return true;
+    }();
+    (void)ready;
+}
+
+std::string to_base64(const Bytes& b) {
+    std::string out(sodium_base64_encoded_len(b.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(out.data(), out.size(), b.data(), b.size(), sodium_base64_VARIANT_ORIGINAL);
+    out.resize(out.size() - 1);  // the terminating NUL
+    return out;
+}
+
+std::optional<Bytes> from_base64(std::string_view s) {
+    Bytes out(s.size() / 4 * 3 + 3);
+    std::size_t len = 0;
+    const char* end = nullptr;
+    if (sodium_base642bin(out.data(), out.size(), s.data(), s.size(), nullptr, &len, &end,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        end != s.data() + s.size())
+        return std::nullopt;
+    out.resize(len);
+    return out;
+}
 
 const char* kind_name(Kind k) { return k == Kind::Interest ? "interest" : "stats"; }
 
@@ -238,10 +243,9 @@ Record record_from_json(const nlohmann::json& j) {
     if (auto s = j.find("sealed"); s != j.end()) {
         if (!s->is_object()) throw bad("sealed", "must be an object");
         for (const auto& [field, value] : s->items()) {
-            Bytes bytes;
-            if (!value.is_string() || !from_base64(value.get<std::string>(), bytes))
-                throw bad("sealed." + field, "must be standard base64");
-            r.sealed[field] = std::move(bytes);
+            std::optional<Bytes> bytes = value.is_string() ? from_base64(value.get<std::string>()) : std::nullopt;
+            if (!bytes) throw bad("sealed." + field, "must be standard base64");
+            r.sealed[field] = std::move(*bytes);
         }
     }
     return r;

@@ -1,4 +1,5 @@
 #include "platform/seal.hpp"
+#include "platform/sodium.hpp"
 
 #include <sodium.h>
 
@@ -6,33 +7,17 @@
 #include <string>
 
 namespace vitrine::platform {
-namespace {
-
-void init_sodium() {
-    static const bool ready = [] {
-        if (sodium_init() < 0) throw SealError("libsodium cannot be initialised (no random source?)");
-        return true;
-    }();
-    (void)ready;
-}
-
-}  // namespace
 
 SealKey SealKey::parse(std::string_view base64) {
-    init_sodium();
+    sodium_ready();
     const std::string expected = "expected the standard base64 of a 32-byte X25519 public key (44 characters)";
     if (base64.empty()) throw SealError("the key is empty; " + expected);
-    Bytes buf(base64.size());
-    std::size_t len = 0;
-    const char* end = nullptr;
-    if (sodium_base642bin(buf.data(), buf.size(), base64.data(), base64.size(), nullptr, &len, &end,
-                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
-        end != base64.data() + base64.size())
-        throw SealError("the key is not standard base64; " + expected);
-    if (len != 32)
-        throw SealError("the key decodes to " + std::to_string(len) + " bytes, not 32; " + expected);
+    std::optional<Bytes> buf = from_base64(base64);
+    if (!buf) throw SealError("the key is not standard base64; " + expected);
+    if (buf->size() != 32)
+        throw SealError("the key decodes to " + std::to_string(buf->size()) + " bytes, not 32; " + expected);
     SealKey k;
-    std::copy(buf.begin(), buf.begin() + 32, k.pk_.begin());
+    std::copy(buf->begin(), buf->end(), k.pk_.begin());
     // A low-order point (all zeros, for one) makes every seal fail: refuse it now, not at a visitor's tap.
     Bytes probe(crypto_box_SEALBYTES);
     if (crypto_box_seal(probe.data(), nullptr, 0, k.pk_.data()) != 0)
@@ -41,7 +26,7 @@ SealKey SealKey::parse(std::string_view base64) {
 }
 
 Bytes seal(const SealKey& key, std::string_view clear) {
-    init_sodium();
+    sodium_ready();
     Bytes out(clear.size() + crypto_box_SEALBYTES);
     if (crypto_box_seal(out.data(), reinterpret_cast<const unsigned char*>(clear.data()), clear.size(),
                         key.bytes().data()) != 0)
