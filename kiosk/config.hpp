@@ -3,6 +3,7 @@
 // a wrong type is a ConfigError naming the file, the line and the key.
 #pragma once
 #include "content/minisign.hpp"
+#include "platform/outbox.hpp"
 #include "platform/seal.hpp"
 
 #include <filesystem>
@@ -49,6 +50,7 @@ struct Config {
     std::string source;  // the file it came from, or "(defaults)"
 
     std::filesystem::path outbox_file() const { return device.data_dir / "outbox.db"; }
+    platform::OutboxOptions outbox_options() const { return {platform.retention_days, platform.max_age_days}; }
 };
 
 inline constexpr const char* kDefaultConfigPath = "/etc/vitrine/vitrine.toml";

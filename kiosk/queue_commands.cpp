@@ -24,10 +24,7 @@ std::unique_ptr<Outbox> open_outbox(CommandContext& ctx) {
     const fs::path file = c.outbox_file();
     std::error_code ec;
     if (!fs::exists(file, ec)) return nullptr;
-    OutboxOptions opt;
-    opt.retention_days = c.platform.retention_days;
-    opt.max_age_days = c.platform.max_age_days;
-    return std::make_unique<Outbox>(file, opt);
+    return std::make_unique<Outbox>(file, c.outbox_options());
 }
 
 std::string age_text(std::chrono::seconds age) {
@@ -47,7 +44,6 @@ std::string age_text(std::chrono::seconds age) {
 }
 
 const State kStates[] = {State::Pending, State::Sent, State::Rejected};
-const Kind kKinds[] = {Kind::Interest, Kind::Stats};
 
 std::string shorten(const std::string& s, std::size_t n) { return s.size() <= n ? s : s.substr(0, n - 3) + "..."; }
 
@@ -65,13 +61,8 @@ void add_queue_commands(CLI::App& app, CommandContext& ctx) {
             guarded(ctx, *as_json, [&] {
                 const fs::path file = ctx.config().outbox_file();
                 auto outbox = open_outbox(ctx);
-                OutboxStatus st;
-                if (outbox) {
-                    st = outbox->status(std::chrono::system_clock::now());
-                } else {
-                    for (State s : kStates)
-                        for (Kind k : kKinds) st.counts[state_name(s)][kind_name(k)] = 0;
-                }
+                OutboxStatus st =
+                    outbox ? outbox->status(std::chrono::system_clock::now()) : OutboxStatus::none();
                 if (*as_json) {
                     json j = {{"ok", true},
                               {"file", file.string()},

@@ -353,10 +353,15 @@ void Outbox::add(const Record& r) {
     throw error_for(db_, rc, file_, "saving a record");
 }
 
-OutboxStatus Outbox::status(system_clock::time_point now) const {
+OutboxStatus OutboxStatus::none() {
     OutboxStatus st;
     for (State s : {State::Pending, State::Sent, State::Rejected})
         for (Kind k : {Kind::Interest, Kind::Stats}) st.counts[state_name(s)][kind_name(k)] = 0;
+    return st;
+}
+
+OutboxStatus Outbox::status(system_clock::time_point now) const {
+    OutboxStatus st = OutboxStatus::none();
     Stmt counts(db_, file_, "SELECT state, kind, count(*) FROM records GROUP BY state, kind");
     while (counts.step()) {
         st.counts[counts.text(0)][counts.text(1)] = counts.integer(2);

@@ -52,6 +52,8 @@ struct OutboxStatus {
     std::map<std::string, std::map<std::string, std::int64_t>> counts;
     std::optional<std::chrono::seconds> oldest_pending_age;
     std::int64_t total = 0;
+    // An empty outbox: every count 0.
+    static OutboxStatus none();
 };
 
 class Outbox {

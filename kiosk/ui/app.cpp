@@ -303,10 +303,7 @@ void Kiosk::shutdown() {
 // they name the file and what to do, never a visitor's data.
 void Kiosk::open_outbox() {
     try {
-        platform::OutboxOptions oo;
-        oo.retention_days = config_.platform.retention_days;
-        oo.max_age_days = config_.platform.max_age_days;
-        outbox_ = std::make_unique<platform::Outbox>(config_.outbox_file(), oo);
+        outbox_ = std::make_unique<platform::Outbox>(config_.outbox_file(), config_.outbox_options());
     } catch (const std::exception& e) {
         log(std::string("the outbox cannot be used, visitors' interest will not be saved: ") + e.what());
     }
@@ -654,10 +651,10 @@ bool Kiosk::stepping() const {
 
 // How long the loop may sleep before the next frame.
 int Kiosk::wait_ms() const {
-    if (animating_ || pointer_.busy() || settle_frames_ > 0 || session_->interest().keys_pending()) return 16;
-    if (step_ < options_.script.size()) {
+    if (animating_ || pointer_.busy() || settle_frames_ > 0 || session_->interest().keys_pending() || stepping())
+        return 16;
+    if (step_ < options_.script.size()) {  // a wait under way
         const Step& s = options_.script[step_];
-        if (s.verb != "wait" || step_frames_ == 0) return 16;
         double left = std::stod(s.args.at(0)) -
                       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - step_started_).count();
         return std::clamp(static_cast<int>(left), 1, 1000);
