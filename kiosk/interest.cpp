@@ -81,22 +81,25 @@ bool InterestFlow::back() {
     return false;
 }
 
+std::string* InterestFlow::typing_into() {
+    if (!active() || step_ != Step::Contact) return nullptr;
+    return focus_ == Field::Name ? &name_ : &email_;
+}
+
 void InterestFlow::type(std::string_view text) {
-    if (!active() || step_ != Step::Contact) return;
-    (focus_ == Field::Name ? name_ : email_).append(text);
+    if (std::string* s = typing_into()) s->append(text);
 }
 
 void InterestFlow::backspace() {
-    if (!active() || step_ != Step::Contact) return;
-    std::string& s = focus_ == Field::Name ? name_ : email_;
+    std::string* s = typing_into();
+    if (!s) return;
     // Back over UTF-8 continuation bytes: "é" goes as one key.
-    while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
-    if (!s.empty()) s.pop_back();
+    while (!s->empty() && (static_cast<unsigned char>(s->back()) & 0xC0) == 0x80) s->pop_back();
+    if (!s->empty()) s->pop_back();
 }
 
 void InterestFlow::clear_field() {
-    if (!active() || step_ != Step::Contact) return;
-    wipe(focus_ == Field::Name ? name_ : email_);
+    if (std::string* s = typing_into()) wipe(*s);
 }
 
 void InterestFlow::key_text(std::string_view text) {
@@ -114,7 +117,7 @@ void InterestFlow::key_enter() {
 
 void InterestFlow::tick() {
     if (keys_.empty() || clock_.now() - keys_at_ < options_.scanner_burst) return;
-    if (active() && step_ == Step::Contact) (focus_ == Field::Name ? name_ : email_).append(keys_);
+    if (std::string* s = typing_into()) s->append(keys_);
     wipe(keys_);
 }
 

@@ -104,6 +104,7 @@ public:
 
 private:
     void after_questions();
+    std::string* typing_into();  // the focused field on the contact step, else null
     void wipe_clear_text();
 
     InterestOptions options_;

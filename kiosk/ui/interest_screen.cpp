@@ -48,16 +48,6 @@ std::string upper(const std::string& c) {
     return c;
 }
 
-void heading(Frame& f, const std::string& text, ImFont* font) {
-    ImVec2 p = ImGui::GetCursorScreenPos();
-    ImGui::PushFont(font);
-    ImGui::PushTextWrapPos(f.size.x - px(64));
-    ImGui::TextUnformatted(text.c_str());
-    ImGui::PopTextWrapPos();
-    ImGui::PopFont();
-    registry().add(text, p, {p.x + ImGui::GetItemRectSize().x, p.y + ImGui::GetItemRectSize().y});
-}
-
 // A tick box the size of a finger, with its label; registered by the label.
 bool tick_box(const std::string& label, bool ticked, float width) {
     ImVec2 p = ImGui::GetCursorScreenPos();
@@ -81,17 +71,20 @@ bool tick_box(const std::string& label, bool ticked, float width) {
     return pressed;
 }
 
-void bottom_bar(Frame& f, const std::string& primary, bool* primary_pressed) {
+// "Back", and the step's main button (if any) on the right: true when that was tapped.
+bool bottom_bar(Frame& f, const std::string& primary = {}) {
     const float pad = px(48);
     ImGui::SetCursorScreenPos({pad, f.size.y - px(120)});
     ImGui::PushFont(fonts().body);
     if (touch_button(f.tr("interest.back").c_str(), {px(220), px(88)})) f.session.interest_back();
+    bool pressed = false;
     if (!primary.empty()) {
         float w = std::max(px(320), ImGui::CalcTextSize(primary.c_str()).x + px(96));
         ImGui::SameLine(f.size.x - pad - w);
-        *primary_pressed = touch_button(primary.c_str(), {w, px(88)}, true);
+        pressed = touch_button(primary.c_str(), {w, px(88)}, true);
     }
     ImGui::PopFont();
+    return pressed;
 }
 
 }  // namespace
@@ -143,7 +136,7 @@ void InterestScreen::question(Frame& f) {
                                   .c_str());
     ImGui::PopFont();
     ImGui::SetCursorScreenPos({px(64), px(110)});
-    heading(f, f.session.text(q.title), fonts().title);
+    heading(f.session.text(q.title), fonts().title, f.size.x - px(64));
     ImGui::Dummy({0, px(24)});
 
     // Options in two columns (one in portrait), as big as the screen allows.
@@ -163,13 +156,12 @@ void InterestScreen::question(Frame& f) {
         if (c == cols - 1) ImGui::Dummy({0, gap / 2});
     }
     ImGui::PopFont();
-    bool unused = false;
-    bottom_bar(f, {}, &unused);
+    bottom_bar(f);
 }
 
 void InterestScreen::contact(Frame& f) {
     auto& flow = f.session.interest();
-    heading(f, f.tr("interest.contact_title"), fonts().title);
+    heading(f.tr("interest.contact_title"), fonts().title, f.size.x - px(64));
     ImGui::SetCursorPosX(px(64));
     ImGui::PushFont(fonts().body);
     ImGui::PushTextWrapPos(f.size.x - px(64));
@@ -205,16 +197,14 @@ void InterestScreen::contact(Frame& f) {
     ImGui::SetCursorPosX(left);
     ImGui::PushFont(fonts().body);
     if (flow.badge_scanned())
-        heading(f, f.tr("interest.badge_scanned"), fonts().body);
+        heading(f.tr("interest.badge_scanned"), fonts().body, f.size.x - px(64));
     else
         ImGui::TextDisabled("%s", f.tr("interest.scan_badge").c_str());
     ImGui::PopFont();
     keyboard(f, {left, ImGui::GetCursorScreenPos().y + px(8)}, f.size.x - 2 * left);
 
     bool given = !flow.field(Field::Name).empty() || !flow.field(Field::Email).empty() || flow.badge_scanned();
-    bool next = false;
-    bottom_bar(f, f.tr(given ? "interest.next" : "interest.skip"), &next);
-    if (next) flow.contact_done();
+    if (bottom_bar(f, f.tr(given ? "interest.next" : "interest.skip"))) flow.contact_done();
 }
 
 void InterestScreen::keyboard(Frame& f, ImVec2 min, float width) {
@@ -260,7 +250,7 @@ void InterestScreen::keyboard(Frame& f, ImVec2 min, float width) {
 void InterestScreen::consent(Frame& f) {
     auto& flow = f.session.interest();
     const auto& notice = flow.interest().notice;
-    heading(f, f.session.text(notice.title), fonts().title);
+    heading(f.session.text(notice.title), fonts().title, f.size.x - px(64));
     const float left = px(64), width = f.size.x - 2 * left;
     // The notice scrolls with a finger when it is longer than its box.
     const float boxes = px(88) * 2 + px(32) * 3 + px(140);
@@ -285,15 +275,14 @@ void InterestScreen::consent(Frame& f) {
     ImGui::Dummy({0, px(8)});
     ImGui::SetCursorPosX(left);
     if (tick_box(f.tr("interest.consent_cv"), flow.consent_cv(), width)) flow.toggle_consent_cv();
-    bool go = false;
-    bottom_bar(f, f.tr("interest.show_qr"), &go);
-    if (go) flow.confirm(f.session.pack().manifest.pack.id, f.session.pack().manifest.pack.version,
-                         f.session.language());
+    if (bottom_bar(f, f.tr("interest.show_qr")))
+        flow.confirm(f.session.pack().manifest.pack.id, f.session.pack().manifest.pack.version,
+                     f.session.language());
 }
 
 void InterestScreen::qr(Frame& f) {
     auto& flow = f.session.interest();
-    heading(f, f.tr("interest.qr_title"), fonts().title);
+    heading(f.tr("interest.qr_title"), fonts().title, f.size.x - px(64));
     ImGui::SetCursorPosX(px(64));
     ImGui::PushFont(fonts().body);
     ImGui::PushTextWrapPos(f.size.x - px(64));
@@ -323,7 +312,7 @@ void InterestScreen::qr(Frame& f) {
     const std::string code = f.tr("interest.code", {{"code", platform::display_token(flow.token())}});
     ImVec2 cs = text_size(fonts().heading, code);
     ImGui::SetCursorScreenPos({(f.size.x - cs.x) / 2, p.y + side + px(24)});
-    heading(f, code, fonts().heading);
+    heading(code, fonts().heading, f.size.x - px(64));
 
     const float pad = px(48);
     ImGui::PushFont(fonts().heading);
@@ -335,7 +324,7 @@ void InterestScreen::qr(Frame& f) {
 }
 
 void InterestScreen::failed(Frame& f) {
-    heading(f, f.tr("interest.failed_title"), fonts().title);
+    heading(f.tr("interest.failed_title"), fonts().title, f.size.x - px(64));
     ImGui::PushFont(fonts().body);
     ImGui::PushTextWrapPos(f.size.x - px(64));
     ImGui::TextUnformatted(f.tr("interest.failed_hint").c_str());

@@ -329,11 +329,8 @@ void ShowcaseScreen::text(Frame& f, const content::Showcase& s, ImVec2 min, ImVe
     ImGui::PushFont(fonts().small);
     ImGui::TextColored(ImColor(rgb(sector->colour)), "%s", f.session.text(sector->name).c_str());
     ImGui::PopFont();
-    ImGui::PushFont(fonts().title);
     ImGui::PushTextWrapPos(0);
-    ImGui::TextUnformatted(f.session.text(s.title).c_str());
-    registry().add(f.session.text(s.title), ImGui::GetItemRectMin(), ImGui::GetItemRectMax());  // a heading
-    ImGui::PopFont();
+    heading(f.session.text(s.title), fonts().title);
     ImGui::PushFont(fonts().body);
     std::string by = s.company.name + (s.city.empty() ? "" : " · " + city_name(f, s.city));
     ImGui::TextDisabled("%s", by.c_str());

@@ -143,6 +143,15 @@ bool chip(const char* label, bool selected, ImU32 colour) {
     return pressed && !pointer_dragged();
 }
 
+void heading(const std::string& text, ImFont* font, float wrap_x) {
+    ImGui::PushFont(font);
+    ImGui::PushTextWrapPos(wrap_x);
+    ImGui::TextUnformatted(text.c_str());
+    ImGui::PopTextWrapPos();
+    ImGui::PopFont();
+    registry().add(text, ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
+}
+
 bool touch_area(const char* id, std::string_view label, ImVec2 size) {
     bool pressed = ImGui::InvisibleButton(id, size);
     registry().add(label, ImGui::GetItemRectMin(), ImGui::GetItemRectMax());

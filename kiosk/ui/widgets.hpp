@@ -53,6 +53,10 @@ std::string_view visible_label(std::string_view label);
 bool touch_button(const char* label, ImVec2 size = {0, 0}, bool primary = false);
 // A filter chip: a toggle with a colour mark.
 bool chip(const char* label, bool selected, ImU32 colour);
+// Text in `font`, wrapped at `wrap_x` (window coordinates; 0: the window's
+// edge), registered under itself: not interactive, but scripts and tests
+// find a screen by its heading.
+void heading(const std::string& text, ImFont* font, float wrap_x = 0);
 // An invisible touch area drawn by the caller, registered under `label`.
 bool touch_area(const char* id, std::string_view label, ImVec2 size);
 
