@@ -3,6 +3,8 @@
 // URL, contact details are really sealed and never left in clear (outbox,
 // log, screenshots), consents gate them, an idle reset forgets them, and a
 // broken outbox is told to the visitor and the staff.
+#include "rendered.hpp"
+#include "support/seal_keys.hpp"
 #include "support/support.hpp"
 
 #include "kiosk/config.hpp"
@@ -12,7 +14,6 @@
 
 #include <doctest/doctest.h>
 #include <sodium.h>
-#include <stb_image.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -52,56 +53,14 @@ const std::string kEmail = "zoe.martin@example.org";
 const std::string kOtherEmail = "z.m@exemple.fr";  // another length
 const std::string kBadge = "BADGE-4242";
 
-struct Image {
-    int w = 0, h = 0;
-    std::vector<unsigned char> rgb;
-    explicit Image(const fs::path& p) {
-        int n = 0;
-        unsigned char* data = stbi_load(p.c_str(), &w, &h, &n, 3);
-        REQUIRE_MESSAGE(data, "cannot read " << p);
-        rgb.assign(data, data + static_cast<std::size_t>(w) * h * 3);
-        stbi_image_free(data);
-    }
-    bool same(const Image& o) const { return w == o.w && h == o.h && rgb == o.rgb; }
-    std::size_t pixels_differing(const Image& o) const {
-        REQUIRE(w == o.w);
-        REQUIRE(h == o.h);
-        std::size_t n = 0;
-        for (std::size_t i = 0; i < rgb.size(); i += 3)
-            n += !std::equal(rgb.begin() + static_cast<std::ptrdiff_t>(i), rgb.begin() + static_cast<std::ptrdiff_t>(i + 3),
-                             o.rgb.begin() + static_cast<std::ptrdiff_t>(i));
-        return n;
-    }
-};
-
-std::string b64(const unsigned char* p, std::size_t n) {
-    std::string out(sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL), '\0');
-    sodium_bin2base64(out.data(), out.size(), p, n, sodium_base64_VARIANT_ORIGINAL);
-    out.resize(std::strlen(out.c_str()));
-    return out;
-}
-
-// The platform's side: an X25519 key pair made here, the public half in the
-// kiosk's config, the secret half to open what the kiosk sealed.
-struct SealPair {
-    unsigned char pk[crypto_box_PUBLICKEYBYTES], sk[crypto_box_SECRETKEYBYTES];
-    SealPair() {
-        REQUIRE(sodium_init() >= 0);
-        crypto_box_keypair(pk, sk);
-    }
-    std::string public_base64() const { return b64(pk, sizeof pk); }
-    // The clear text of a sealed part as `queue list` shows it (base64);
-    // fails the test when it does not open with the secret key.
+// The platform's side (support/seal_keys.hpp); `open` fails the test when
+// a sealed part, as `queue list` shows it (base64), does not open with the
+// secret key.
+struct SealPair : TestKeyPair {
     std::string open(const std::string& base64) const {
-        std::vector<unsigned char> c(base64.size());
-        std::size_t n = 0;
-        REQUIRE(sodium_base642bin(c.data(), c.size(), base64.data(), base64.size(), nullptr, &n, nullptr,
-                                  sodium_base64_VARIANT_ORIGINAL) == 0);
-        REQUIRE(n > crypto_box_SEALBYTES);
-        std::string m(n - crypto_box_SEALBYTES, '\0');
-        REQUIRE_MESSAGE(crypto_box_seal_open(reinterpret_cast<unsigned char*>(m.data()), c.data(), n, pk, sk) == 0,
-                        "the sealed part does not open with the platform's secret key");
-        return m;
+        auto clear = open_base64(base64);
+        REQUIRE_MESSAGE(clear, "the sealed part does not open with the platform's secret key");
+        return *clear;
     }
 };
 
@@ -122,9 +81,7 @@ struct Kiosk {
     std::string demo_key;
 
     Kiosk() {
-        std::string key = read_file(kDemo / "keys/demo.pub");
-        key = key.substr(key.find('\n') + 1);
-        demo_key = key.substr(0, key.find('\n'));
+        demo_key = minisign_key_line(kDemo / "keys/demo.pub");
         write_config(true);
         auto r = run({vitrine_bin(), "--config", config.string(), "pack", "install", (kDemo / "pack").string()});
         REQUIRE_MESSAGE(r.exit_code == 0, r.err);

@@ -4,7 +4,7 @@
 #include "kiosk/session.hpp"
 #include "support/support.hpp"
 
-#include <sodium.h>
+#include "support/seal_keys.hpp"
 
 #include <doctest/doctest.h>
 
@@ -216,20 +216,14 @@ struct InterestFixture {
     platform::StatsCollector stats{clock};
     std::vector<platform::Record> saved;
     bool disk_full = false;
-    unsigned char pk[crypto_box_PUBLICKEYBYTES], sk[crypto_box_SECRETKEYBYTES];
+    TestKeyPair keys;
     std::unique_ptr<Session> s;
 
     void make(bool with_key) {
-        REQUIRE(sodium_init() >= 0);
-        crypto_box_keypair(pk, sk);
         SessionServices services;
         services.interest.device_id = "kiosk-7";
         services.interest.event = "fair 2026";
-        if (with_key) {
-            char b64[64];
-            sodium_bin2base64(b64, sizeof b64, pk, sizeof pk, sodium_base64_VARIANT_ORIGINAL);
-            services.interest.seal_key = platform::SealKey::parse(b64);
-        }
+        if (with_key) services.interest.seal_key = keys.key();
         services.commit = [this](const platform::Record& r) {
             if (disk_full) throw std::runtime_error("the data partition is full");
             saved.push_back(r);
@@ -239,10 +233,9 @@ struct InterestFixture {
         s->touch();
     }
     std::string open(const platform::Bytes& sealed) {
-        std::string clear(sealed.size() - crypto_box_SEALBYTES, '\0');
-        REQUIRE(crypto_box_seal_open(reinterpret_cast<unsigned char*>(clear.data()), sealed.data(), sealed.size(), pk,
-                                     sk) == 0);
-        return clear;
+        auto clear = keys.open(sealed);
+        REQUIRE_MESSAGE(clear, "the sealed part does not open with the platform's secret key");
+        return *clear;
     }
     std::int64_t flows(const char* what) {
         std::int64_t n = 0;

@@ -2,11 +2,11 @@
 // driven by scripts through the `vitrine` binary, with the demo pack: every
 // screen reachable by label, translations, screenshots, video decoding,
 // idle reset, and script errors that name their line.
+#include "rendered.hpp"
 #include "support/support.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
-#include <stb_image.h>
 
 #include <chrono>
 #include <cmath>
@@ -18,52 +18,12 @@ namespace {
 
 const fs::path kDemo = VITRINE_DEMO_DIR;
 
-struct Image {
-    int w = 0, h = 0;
-    std::vector<unsigned char> rgb;
-    explicit Image(const fs::path& p) {
-        int n = 0;
-        unsigned char* data = stbi_load(p.c_str(), &w, &h, &n, 3);
-        REQUIRE_MESSAGE(data, "cannot read " << p);
-        rgb.assign(data, data + static_cast<std::size_t>(w) * h * 3);
-        stbi_image_free(data);
-    }
-    // Standard deviation of the grey levels: near 0 for a blank frame.
-    double contrast() const {
-        double sum = 0, sq = 0;
-        std::size_t n = rgb.size() / 3;
-        for (std::size_t i = 0; i < n; ++i) {
-            double g = (rgb[3 * i] + rgb[3 * i + 1] + rgb[3 * i + 2]) / 3.0;
-            sum += g;
-            sq += g * g;
-        }
-        double mean = sum / static_cast<double>(n);
-        return std::sqrt(sq / static_cast<double>(n) - mean * mean);
-    }
-    // Mean absolute difference per channel, over a region (fractions of the frame).
-    double diff(const Image& o, double x0 = 0, double y0 = 0, double x1 = 1, double y1 = 1) const {
-        REQUIRE(w == o.w);
-        REQUIRE(h == o.h);
-        double d = 0;
-        std::size_t n = 0;
-        for (int y = static_cast<int>(y0 * h); y < static_cast<int>(y1 * h); ++y)
-            for (int x = static_cast<int>(x0 * w); x < static_cast<int>(x1 * w); ++x)
-                for (int c = 0; c < 3; ++c, ++n) {
-                    std::size_t i = (static_cast<std::size_t>(y) * w + x) * 3 + c;
-                    d += std::abs(int(rgb[i]) - int(o.rgb[i]));
-                }
-        return d / static_cast<double>(n);
-    }
-};
-
 // A data directory with the demo pack installed, and a config for it.
 struct Kiosk {
     TempDir tmp;
     fs::path config = tmp / "vitrine.toml";
     Kiosk() {
-        std::string key = read_file(kDemo / "keys/demo.pub");
-        key = key.substr(key.find('\n') + 1);
-        key = key.substr(0, key.find('\n'));
+        std::string key = minisign_key_line(kDemo / "keys/demo.pub");
         write_file(config, "[device]\ndata_dir = \"data\"\nidle_timeout_s = 60\n[packs]\ntrusted_keys = [\"" + key +
                                "\"]\nwatch_dirs = []\n");
         auto r = run({vitrine_bin(), "--config", config.string(), "pack", "install", (kDemo / "pack").string()});

@@ -1,10 +1,11 @@
-// Helpers of the platform suites: a test-only X25519 key pair (the
-// platform's secret half, which no kiosk ever holds), sample records, raw
+// Helpers of the platform suites: sample records (sealed with the
+// test-only key pair of support/seal_keys.hpp), raw
 // SQLite access to check what the outbox wrote, and a small tmpfs for the
 // full-disk and read-only cases.
 #pragma once
 #include "platform/outbox.hpp"
 #include "platform/seal.hpp"
+#include "support/seal_keys.hpp"
 #include "support/support.hpp"
 
 #include <doctest/doctest.h>
@@ -24,32 +25,6 @@ using SysTime = std::chrono::system_clock::time_point;
 
 // 2026-01-05 09:00:00 UTC, the ManualClock's start.
 inline const SysTime kMonday9 = SysTime(std::chrono::seconds(1767603600));
-
-inline std::string base64(const unsigned char* data, std::size_t n) {
-    std::string out(sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL), '\0');
-    sodium_bin2base64(out.data(), out.size(), data, n, sodium_base64_VARIANT_ORIGINAL);
-    out.pop_back();
-    return out;
-}
-
-struct TestKeyPair {
-    unsigned char pk[crypto_box_PUBLICKEYBYTES], sk[crypto_box_SECRETKEYBYTES];
-    TestKeyPair() {
-        if (sodium_init() < 0) throw std::runtime_error("sodium_init failed");
-        crypto_box_keypair(pk, sk);
-    }
-    std::string public_base64() const { return base64(pk, sizeof pk); }
-    platform::SealKey key() const { return platform::SealKey::parse(public_base64()); }
-    // What the platform does; nullopt if it does not open.
-    std::optional<std::string> open(const platform::Bytes& sealed) const {
-        if (sealed.size() < crypto_box_SEALBYTES) return std::nullopt;
-        std::string clear(sealed.size() - crypto_box_SEALBYTES, '\0');
-        if (crypto_box_seal_open(reinterpret_cast<unsigned char*>(clear.data()), sealed.data(), sealed.size(), pk,
-                                 sk) != 0)
-            return std::nullopt;
-        return clear;
-    }
-};
 
 inline platform::RecordContext test_context() { return {"kiosk-07", "salon-2026", "test-pack", 3}; }
 
