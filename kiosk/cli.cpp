@@ -49,6 +49,7 @@ int run_cli(int argc, char** argv) {
     add_pack_commands(app, ctx);
     add_queue_commands(app, ctx);
     add_run_commands(app, ctx);
+    add_sync_commands(app, ctx);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

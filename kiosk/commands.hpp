@@ -31,5 +31,6 @@ void guarded(CommandContext& ctx, bool json, const std::function<void()>& body);
 void add_pack_commands(CLI::App& app, CommandContext& ctx);
 void add_queue_commands(CLI::App& app, CommandContext& ctx);
 void add_run_commands(CLI::App& app, CommandContext& ctx);
+void add_sync_commands(CLI::App& app, CommandContext& ctx);
 
 }  // namespace vitrine

@@ -146,7 +146,9 @@ Config parse_config(std::string_view text, const std::string& source_name, const
 
     if (const toml::table* p = r.section(root, "platform")) {
         r.only(*p, "platform.", {"base_url", "token_file", "seal_public_key", "qr_url", "ca_file",
-                                 "allow_insecure_http", "batch_size", "retention_days", "max_age_days"});
+                                 "allow_insecure_http", "batch_size", "retention_days", "max_age_days",
+                                 "connect_timeout_s", "timeout_s", "backoff_base_s", "backoff_cap_s",
+                                 "heartbeat_s"});
         auto& pl = c.platform;
         pl.allow_insecure_http = r.boolean(*p, "allow_insecure_http", "platform.allow_insecure_http", false);
         pl.base_url = r.string(*p, "base_url", "platform.base_url", "");
@@ -173,11 +175,37 @@ Config parse_config(std::string_view text, const std::string& source_name, const
         pl.batch_size = static_cast<int>(r.integer(*p, "batch_size", "platform.batch_size", 100, 1, 1000));
         pl.retention_days = static_cast<int>(r.integer(*p, "retention_days", "platform.retention_days", 30, 1, 730));
         pl.max_age_days = static_cast<int>(r.integer(*p, "max_age_days", "platform.max_age_days", 730, 1, 730));
+        pl.connect_timeout_s =
+            static_cast<int>(r.integer(*p, "connect_timeout_s", "platform.connect_timeout_s", 10, 1, 120));
+        pl.timeout_s = static_cast<int>(r.integer(*p, "timeout_s", "platform.timeout_s", 30, 1, 600));
+        pl.backoff_base_s = static_cast<int>(r.integer(*p, "backoff_base_s", "platform.backoff_base_s", 2, 1, 3600));
+        pl.backoff_cap_s = static_cast<int>(r.integer(*p, "backoff_cap_s", "platform.backoff_cap_s", 300, 1, 86400));
+        if (pl.backoff_cap_s < pl.backoff_base_s)
+            r.fail(r.node(*p, "backoff_cap_s"), "platform.backoff_cap_s",
+                   "must be at least backoff_base_s (" + std::to_string(pl.backoff_base_s) + ")");
+        pl.heartbeat_s = static_cast<int>(r.integer(*p, "heartbeat_s", "platform.heartbeat_s", 300, 10, 86400));
         if (pl.max_age_days < pl.retention_days)
             r.fail(r.node(*p, "max_age_days"), "platform.max_age_days",
                    "must be at least retention_days (" + std::to_string(pl.retention_days) + ")");
     }
     return c;
+}
+
+platform::SyncSettings Config::sync_settings() const {
+    using std::chrono::seconds;
+    platform::SyncSettings s;
+    s.base_url = platform.base_url;
+    s.user_agent = std::string("vitrine/") + VITRINE_VERSION;
+    s.device_id = device.id;
+    s.ca_file = platform.ca_file;
+    s.allow_insecure_http = platform.allow_insecure_http;
+    s.batch_size = platform.batch_size;
+    s.connect_timeout = seconds(platform.connect_timeout_s);
+    s.total_timeout = seconds(platform.timeout_s);
+    s.backoff_base = seconds(platform.backoff_base_s);
+    s.backoff_cap = seconds(platform.backoff_cap_s);
+    s.heartbeat_interval = seconds(platform.heartbeat_s);
+    return s;
 }
 
 Config load_config(const std::filesystem::path& file) {

@@ -5,6 +5,7 @@
 #include "content/minisign.hpp"
 #include "platform/outbox.hpp"
 #include "platform/seal.hpp"
+#include "platform/sync.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -45,12 +46,19 @@ struct Config {
         int batch_size = 100;
         int retention_days = 30;
         int max_age_days = 730;
+        int connect_timeout_s = 10;
+        int timeout_s = 30;  // a whole request, answer included
+        int backoff_base_s = 2;
+        int backoff_cap_s = 300;
+        int heartbeat_s = 300;
     } platform;
 
     std::string source;  // the file it came from, or "(defaults)"
 
     std::filesystem::path outbox_file() const { return device.data_dir / "outbox.db"; }
     platform::OutboxOptions outbox_options() const { return {platform.retention_days, platform.max_age_days}; }
+    // The sync client's settings, without the token (read from token_file).
+    platform::SyncSettings sync_settings() const;
 };
 
 inline constexpr const char* kDefaultConfigPath = "/etc/vitrine/vitrine.toml";

@@ -3,6 +3,7 @@
 // without waiting. `now()` is monotonic time for durations; `wall()` is UTC
 // time for what is written in records.
 #pragma once
+#include <atomic>
 #include <chrono>
 
 namespace vitrine {
@@ -16,18 +17,20 @@ public:
     virtual wall_time wall() const = 0;
 };
 
-// Real time plus whatever `advance` added.
+// Real time plus whatever `advance` added. Read by the sync worker while
+// the UI thread advances it.
 class KioskClock : public Clock {
 public:
-    time_point now() const override { return std::chrono::steady_clock::now() + offset_; }
+    time_point now() const override { return std::chrono::steady_clock::now() + offset(); }
     wall_time wall() const override {
         return std::chrono::system_clock::now() +
-               std::chrono::duration_cast<std::chrono::system_clock::duration>(offset_);
+               std::chrono::duration_cast<std::chrono::system_clock::duration>(offset());
     }
-    void advance(std::chrono::steady_clock::duration d) { offset_ += d; }
+    void advance(std::chrono::steady_clock::duration d) { offset_ += d.count(); }
 
 private:
-    std::chrono::steady_clock::duration offset_{};
+    std::chrono::steady_clock::duration offset() const { return std::chrono::steady_clock::duration(offset_.load()); }
+    std::atomic<std::chrono::steady_clock::rep> offset_{0};
 };
 
 // Time that moves only when told to (state model tests). The wall clock

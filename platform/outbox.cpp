@@ -47,6 +47,16 @@ ALTER TABLE records_v2 RENAME TO records;
 CREATE INDEX records_state_created ON records (state, created);
 )";
 
+// Version 3: the sync client's last known state (last success, last error,
+// authorisation), one row, so that `vitrine status` and a restarted kiosk
+// can tell it.
+constexpr std::string_view kSchemaV3 = R"(
+CREATE TABLE sync_state (
+  id   INTEGER PRIMARY KEY CHECK (id = 1),
+  body TEXT NOT NULL CHECK (json_valid(body))
+);
+)";
+
 std::int64_t to_ms(system_clock::time_point t) { return duration_cast<milliseconds>(t.time_since_epoch()).count(); }
 system_clock::time_point from_ms(std::int64_t ms) { return system_clock::time_point(milliseconds(ms)); }
 
@@ -246,8 +256,8 @@ nlohmann::json to_json(const StoredRecord& r) {
 }
 
 const std::vector<std::string_view>& Outbox::migrations() {
-    static const std::vector<std::string_view> steps = {kSchemaV1, kSchemaV2};
-    static_assert(kSchemaVersion == 2, "one step per schema version");
+    static const std::vector<std::string_view> steps = {kSchemaV1, kSchemaV2, kSchemaV3};
+    static_assert(kSchemaVersion == 3, "one step per schema version");
     return steps;
 }
 
@@ -430,6 +440,19 @@ void Outbox::note_failure(const std::vector<std::string>& ids, const std::string
         s.reset();
     }
     t.commit();
+}
+
+void Outbox::save_sync_state(const nlohmann::json& state) {
+    Stmt s(db_, file_, "INSERT OR REPLACE INTO sync_state (id, body) VALUES (1, ?)");
+    s.bind(1, state.dump()).step("saving the sync state");
+}
+
+std::optional<nlohmann::json> Outbox::sync_state() const {
+    Stmt s(db_, file_, "SELECT body FROM sync_state WHERE id = 1");
+    if (!s.step()) return std::nullopt;
+    nlohmann::json j = nlohmann::json::parse(s.text(0), nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return std::nullopt;  // only informative: never worth refusing the outbox
+    return j;
 }
 
 std::int64_t Outbox::purge(system_clock::time_point now) {

@@ -58,7 +58,7 @@ struct OutboxStatus {
 
 class Outbox {
 public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
 
     // Opens or creates the database and migrates it; throws OutboxError
     // (Corrupt for a file that is not a database or fails its quick check,
@@ -82,6 +82,11 @@ public:
     void mark_sent(const std::vector<std::string>& ids, std::chrono::system_clock::time_point when);
     void mark_rejected(const std::string& id, const std::string& reason);
     void note_failure(const std::vector<std::string>& ids, const std::string& error);
+
+    // The sync client's last known state (a JSON object it defines), kept
+    // for `vitrine status` and the next start. None before the first save.
+    void save_sync_state(const nlohmann::json& state);
+    std::optional<nlohmann::json> sync_state() const;
 
     // Deletes sent records older than retention_days and any record older
     // than max_age_days. Returns how many were deleted.

@@ -4,6 +4,7 @@
 #include "content/error.hpp"
 #include "content/watcher.hpp"
 #include "platform/clock.hpp"
+#include "kiosk/device_info.hpp"
 #include "kiosk/i18n.hpp"
 #include "kiosk/images.hpp"
 #include "kiosk/session.hpp"
@@ -11,6 +12,7 @@
 #include "kiosk/ui/widgets.hpp"
 #include "kiosk/video.hpp"
 #include "platform/outbox.hpp"
+#include "platform/sync_worker.hpp"
 #include "platform/stats.hpp"
 
 #include <SDL2/SDL.h>
@@ -126,6 +128,7 @@ private:
     VideoPlayer& video();
     void check_new_pack();
     void open_outbox();
+    void start_sync();
     void commit(const platform::Record& r);
     void flush_stats(bool all);
     bool script_step();  // false when the script is over
@@ -146,6 +149,7 @@ private:
     KioskClock clock_;
     platform::StatsCollector stats_{clock_};
     std::unique_ptr<platform::Outbox> outbox_;  // none when it cannot be opened: no record is saved
+    std::unique_ptr<platform::SyncWorker> sync_;  // none when no platform is configured
     content::PackStore store_{config_.device.data_dir};
     std::unique_ptr<content::PackWatcher> watcher_;
     std::uint64_t installs_seen_ = 0;
@@ -269,6 +273,7 @@ bool Kiosk::start() {
     wo.trusted = config_.packs.trusted_keys;
     wo.auto_install = config_.packs.auto_install;
     watcher_ = std::make_unique<content::PackWatcher>(store_, wo);
+    start_sync();
     installs_seen_ = watcher_->status()->installed_count;
     if (!config_.packs.trusted_keys.empty()) watcher_->start();
     log("started on " + std::string(SDL_GetCurrentVideoDriver()) + ", " + std::to_string(width_) + "x" +
@@ -279,6 +284,7 @@ bool Kiosk::start() {
 void Kiosk::shutdown() {
     if (session_) session_->interest().end();
     flush_stats(true);
+    sync_.reset();  // cuts a transfer short: what was not acknowledged stays pending
     session_.reset();
     outbox_.reset();
     if (last_fence_) glDeleteSync(last_fence_);
@@ -309,6 +315,23 @@ void Kiosk::open_outbox() {
     }
 }
 
+// Records go to the platform from the sync worker's thread; the visitor
+// never waits for the network.
+void Kiosk::start_sync() {
+    if (config_.platform.base_url.empty()) {
+        log("no platform configured ([platform] base_url): records stay in the outbox");
+        return;
+    }
+    platform::SyncWorkerSetup setup;
+    setup.settings = config_.sync_settings();
+    setup.token_file = config_.platform.token_file;
+    setup.outbox_file = config_.outbox_file();
+    setup.outbox_options = config_.outbox_options();
+    setup.device = [&config = config_] { return device_info(config); };
+    setup.log = log;
+    sync_ = std::make_unique<platform::SyncWorker>(std::move(setup), clock_);
+}
+
 // A visitor's record, committed before their QR code shows; throws when it
 // was not, and the visitor reads "try again later".
 void Kiosk::commit(const platform::Record& r) {
@@ -327,6 +350,7 @@ void Kiosk::commit(const platform::Record& r) {
     char ms[32];
     std::snprintf(ms, sizeof ms, "%.1f", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     log(std::string(platform::kind_name(r.kind)) + " record " + r.id + " saved in " + ms + " ms");
+    if (sync_) sync_->poke();
 }
 
 // Statistics of the hours that have ended (all, at exit) into the outbox.
@@ -602,6 +626,7 @@ bool Kiosk::script_step() {
     } else if (s.verb == "advance") {
         clock_.advance(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
             std::chrono::duration<double>(num(0))));
+        if (sync_) sync_->poke();  // its back-off reads the same clock
         done();
     } else if (s.verb == "expect") {
         if (!registry().find(s.text)) fail("expect: no visible widget labelled \"" + s.text + "\"");

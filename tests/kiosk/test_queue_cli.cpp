@@ -67,7 +67,7 @@ TEST_CASE_FIXTURE(QueueCli, "queue status: counts by state and kind, the oldest 
     CHECK(j["ok"] == true);
     CHECK(j["file"] == db.string());
     CHECK(j["exists"] == true);
-    CHECK(j["schema_version"] == 2);
+    CHECK(j["schema_version"] == 3);
     CHECK(j["total"] == 5);
     CHECK(j["counts"] == json{{"pending", {{"interest", 2}, {"stats", 1}}},
                               {"sent", {{"interest", 1}, {"stats", 0}}},

@@ -90,22 +90,22 @@ void check_corrupt_message(const OutboxError& e, const fs::path& file, const std
 
 }  // namespace
 
-TEST_CASE_FIXTURE(OutboxFixture, "a new outbox: WAL, synchronous FULL, foreign keys, short busy timeout, schema 2") {
+TEST_CASE_FIXTURE(OutboxFixture, "a new outbox: WAL, synchronous FULL, foreign keys, short busy timeout, schema 3") {
     Outbox outbox(file);
     CHECK(fs::exists(file));
     CHECK(outbox.file() == file);
     CHECK(outbox.schema_version() == Outbox::kSchemaVersion);
-    CHECK(outbox.schema_version() == 2);
+    CHECK(outbox.schema_version() == 3);
     CHECK(outbox.pragma("journal_mode") == "wal");
     CHECK(outbox.pragma("synchronous") == "2");
     CHECK(outbox.pragma("foreign_keys") == "1");
     CHECK(outbox.pragma("busy_timeout") == "250");
-    CHECK(outbox.pragma("user_version") == "2");
+    CHECK(outbox.pragma("user_version") == "3");
     CHECK_THROWS_AS(outbox.pragma("journal_mode = DELETE"), OutboxError);
     CHECK(outbox.pragma("journal_mode") == "wal");
     RawDb raw(file);
     CHECK(raw.value("PRAGMA journal_mode") == "wal");  // in the file, for every connection
-    CHECK(raw.value("PRAGMA user_version") == "2");
+    CHECK(raw.value("PRAGMA user_version") == "3");
     CHECK(raw.value("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records' AND sql IS NOT NULL") ==
           "records_state_created");
     const OutboxStatus st = outbox.status(kMonday9);
@@ -212,6 +212,20 @@ TEST_CASE_FIXTURE(OutboxFixture, "the sync side: sent, rejected, failures") {
     CHECK(j["attempts"] == 2);
     CHECK(j["sent_at"] == "2026-01-05T11:00:00.007Z");
     CHECK_FALSE(to_json(*outbox.find(r[3].id)).contains("sent_at"));
+}
+
+TEST_CASE_FIXTURE(OutboxFixture, "the sync state: none at first, the last saved object afterwards, kept across opens") {
+    {
+        Outbox outbox(file);
+        CHECK_FALSE(outbox.sync_state().has_value());
+        outbox.save_sync_state(json{{"last_error", "first"}});
+        outbox.save_sync_state(json{{"last_error", "second"}, {"authorised", false}});
+    }
+    Outbox outbox(file);
+    REQUIRE(outbox.sync_state().has_value());
+    CHECK(*outbox.sync_state() == json{{"last_error", "second"}, {"authorised", false}});
+    RawDb raw(file);
+    CHECK(raw.value("SELECT count(*) FROM sync_state") == "1");
 }
 
 TEST_CASE_FIXTURE(OutboxFixture, "purge: sent records after the retention, any record after the maximum age") {
@@ -360,7 +374,7 @@ TEST_CASE_FIXTURE(OutboxFixture, "migration: a schema 1 database is carried forw
 
     {
         Outbox outbox(file);
-        CHECK(outbox.schema_version() == 2);
+        CHECK(outbox.schema_version() == 3);
         CHECK(ids(outbox.list()) == std::vector<std::string>{pending.id, sent.id, rejected.id});
         CHECK(to_json(outbox.find(pending.id)->record) == to_json(pending));
         CHECK(outbox.find(sent.id)->state == State::Sent);
@@ -376,8 +390,9 @@ TEST_CASE_FIXTURE(OutboxFixture, "migration: a schema 1 database is carried forw
         CHECK(outbox.status(kMonday9).total == 4);
     }
     RawDb raw(file);
-    CHECK(raw.value("PRAGMA user_version") == "2");
+    CHECK(raw.value("PRAGMA user_version") == "3");
     CHECK(raw.value("SELECT count(*) FROM pragma_table_info('records')") == "8");
+    CHECK(raw.value("SELECT count(*) FROM sync_state") == "0");
     CHECK(raw.value("SELECT count(*) FROM records") == "4");
     CHECK(raw.value("PRAGMA integrity_check") == "ok");
     CHECK(raw.value("SELECT count(*) FROM sqlite_master WHERE name = 'records_v2'") == "0");
@@ -405,11 +420,11 @@ TEST_CASE_FIXTURE(OutboxFixture, "a migration that fails leaves the database as 
 
 TEST_CASE_FIXTURE(OutboxFixture, "a database from a newer vitrine is refused and left alone") {
     { Outbox outbox(file); }
-    { RawDb(file).exec("PRAGMA user_version = 3"); }
+    { RawDb(file).exec("PRAGMA user_version = 4"); }
     const std::string before = read_file(file);
     OutboxError e = error_of([&] { Outbox outbox(file); });
     CHECK(e.cause == Cause::Other);
-    CHECK(std::string(e.what()).find("was written by a newer vitrine (schema 3, this one knows up to 2)") !=
+    CHECK(std::string(e.what()).find("was written by a newer vitrine (schema 4, this one knows up to 3)") !=
           std::string::npos);
     CHECK(read_file(file) == before);
 }

@@ -117,7 +117,7 @@ TEST_CASE("SIGKILL at random moments never loses an acknowledged record nor dama
             REQUIRE(raw.value("PRAGMA integrity_check") == "ok");
         }
         Outbox outbox(db);
-        CHECK(outbox.schema_version() == 2);
+        CHECK(outbox.schema_version() == 3);
         std::size_t missing = 0;
         for (const auto& id : all) missing += !outbox.find(id);
         CHECK(missing == 0);

@@ -1,0 +1,61 @@
+// The sync worker: a thread that sends pending records whenever there are
+// some and the platform answers, sends the heartbeat, purges old records,
+// and publishes a SyncStatus snapshot. The UI thread never waits for it.
+#pragma once
+#include "platform/clock.hpp"
+#include "platform/outbox.hpp"
+#include "platform/status.hpp"
+#include "platform/sync.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace vitrine::platform {
+
+struct SyncWorkerSetup {
+    SyncSettings settings;                  // its token is read from token_file
+    std::filesystem::path token_file;       // re-read after a 401/403: a new token resumes syncing
+    std::filesystem::path outbox_file;      // the worker opens its own connection
+    OutboxOptions outbox_options;
+    std::function<DeviceInfo()> device;     // for the heartbeat; called on the worker thread
+    std::chrono::seconds recheck{60};       // how often to look again when nothing else is due
+    std::function<void(const std::string&)> log;  // one line per outcome that changed; never a token
+};
+
+class SyncWorker {
+public:
+    // Starts the thread. `clock` must outlive the worker.
+    SyncWorker(SyncWorkerSetup setup, const Clock& clock);
+    ~SyncWorker();  // stops it, cutting a transfer in progress short
+    SyncWorker(const SyncWorker&) = delete;
+    SyncWorker& operator=(const SyncWorker&) = delete;
+
+    // Look again now: a record was committed, or the clock was moved.
+    void poke();
+    // The latest snapshot (never null).
+    std::shared_ptr<const SyncStatus> status() const;
+    // How many passes and heartbeats it made (tests wait on it).
+    std::uint64_t rounds() const { return rounds_.load(); }
+
+private:
+    void run();
+    void publish(SyncStatus s);
+    void wait_until(Clock::time_point t);
+
+    SyncWorkerSetup setup_;
+    const Clock& clock_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    bool poked_ = false;
+    std::atomic<bool> stop_{false};
+    std::atomic<std::uint64_t> rounds_{0};
+    std::shared_ptr<const SyncStatus> status_;
+    std::thread thread_;
+};
+
+}  // namespace vitrine::platform
