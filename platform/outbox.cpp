@@ -288,7 +288,9 @@ Outbox::Outbox(const fs::path& file, OutboxOptions options) : file_(file), optio
                                                     " cannot use write-ahead logging (journal mode " + wal.text(0) +
                                                     "); is the data partition a local file system?");
         }
-        exec(db_, file_, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON",
+        exec(db_, file_,
+             std::string("PRAGMA synchronous = ") + (options_.relaxed_marks ? "NORMAL" : "FULL") +
+                 "; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON",
              "opening it");
         {
             Stmt check(db_, file_, "PRAGMA quick_check");

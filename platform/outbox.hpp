@@ -33,6 +33,12 @@ const char* state_name(State s);  // "pending", "sent", "rejected"
 struct OutboxOptions {
     int retention_days = 30;  // sent records are purged after this
     int max_age_days = 730;   // every record is purged after this (CNIL maximum for candidate data)
+    // synchronous=NORMAL instead of FULL on this connection: its commits stay
+    // atomic but the last ones may be lost by a power cut. Only for the sync
+    // side, whose writes (sent, rejected, failure counts) can be lost without
+    // harm: the records are then sent again and the platform deduplicates.
+    // Never for a connection that adds records.
+    bool relaxed_marks = false;
 };
 
 struct StoredRecord {

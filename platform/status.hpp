@@ -17,7 +17,7 @@ struct DeviceInfo {
     std::string device_id, event, app_version;
     std::string pack_id;  // "" when no pack is installed
     std::int64_t pack_version = 0;
-    std::chrono::seconds uptime{0};
+    std::chrono::seconds uptime{0};  // since the board booted
     std::optional<std::uint64_t> disk_free_bytes;  // of the data partition
 };
 

@@ -311,7 +311,8 @@ SyncClient::SyncClient(SyncSettings settings, Outbox& outbox, const Clock& clock
     : settings_(std::move(settings)),
       outbox_(outbox),
       clock_(clock),
-      backoff_(settings_.backoff_base, settings_.backoff_cap) {
+      backoff_(settings_.backoff_base, settings_.backoff_cap),
+      batch_limit_(settings_.batch_size) {
     check(settings_);
     http_ = std::make_unique<Http>(settings_);
     // What the previous run knew (last success, last error) until this one knows better.
@@ -344,11 +345,7 @@ SyncStatus SyncClient::status() const {
 
 PassResult SyncClient::pass() {
     PassResult result;
-    auto remaining = [&] {
-        std::int64_t n = 0;
-        for (const auto& [kind, count] : outbox_.status(clock_.wall()).counts.at("pending")) n += count;
-        return n;
-    };
+    auto remaining = [&] { return status().pending; };
     auto save = [&] {
         try {
             outbox_.save_sync_state(to_json(status_));
@@ -378,7 +375,7 @@ PassResult SyncClient::pass() {
     status_.last_attempt = clock_.wall();
 
     for (;;) {
-        const std::vector<Record> batch = outbox_.pending(static_cast<std::size_t>(settings_.batch_size));
+        const std::vector<Record> batch = outbox_.pending(static_cast<std::size_t>(batch_limit_));
         if (batch.empty()) {
             backoff_.reset();
             not_before_.reset();
@@ -414,6 +411,10 @@ PassResult SyncClient::pass() {
             std::string error = "the platform answered HTTP " + std::to_string(a.status);
             if (!a.body.empty()) error += ": " + excerpt(a.body);
             std::optional<seconds> retry_after;
+            if (a.status == 413 && batch_limit_ > 1) {
+                batch_limit_ = std::max(1, batch_limit_ / 2);
+                error += " (batches of " + std::to_string(batch_limit_) + " from now on)";
+            }
             if ((a.status == 429 || a.status == 503) && !a.retry_after.empty())
                 retry_after = parse_retry_after(a.retry_after, clock_.wall(), settings_.max_retry_after);
             fail(ids, error, retry_after);

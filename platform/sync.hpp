@@ -156,6 +156,7 @@ private:
     std::unique_ptr<Http> http_;
     SyncStatus status_;
     std::optional<Clock::time_point> not_before_;
+    int batch_limit_;  // batch_size, halved after each 413 (too large) until the client restarts
 };
 
 }  // namespace vitrine::platform

@@ -78,7 +78,11 @@ void SyncWorker::run() {
                 token = read_token_file(setup_.token_file);
                 SyncSettings settings = setup_.settings;
                 settings.token = token;
-                if (!outbox) outbox = std::make_unique<Outbox>(setup_.outbox_file, setup_.outbox_options);
+                if (!outbox) {
+                    OutboxOptions options = setup_.outbox_options;
+                    options.relaxed_marks = true;
+                    outbox = std::make_unique<Outbox>(setup_.outbox_file, options);
+                }
                 client = std::make_unique<SyncClient>(settings, *outbox, clock_);
                 client->abort_when(&stop_);
                 publish(client->status());
@@ -90,7 +94,7 @@ void SyncWorker::run() {
             }
 
             if (const auto due = client->next_attempt()) {
-                if (*due <= now && !outbox->pending(1).empty()) {
+                if (*due <= clock_.now() && !outbox->pending(1).empty()) {
                     const PassResult r = client->pass();
                     ++rounds_;
                     if (r.sent + r.rejected > 0)

@@ -79,7 +79,7 @@ TEST_CASE_FIXTURE(QueueCli, "queue status: counts by state and kind, the oldest 
     auto text = vitrine({"queue", "status"});
     CHECK(text.exit_code == 0);
     CAPTURE(text.out);
-    CHECK(text.out.find("outbox " + db.string() + " (schema 2)") != std::string::npos);
+    CHECK(text.out.find("outbox " + db.string() + " (schema 3)") != std::string::npos);
     CHECK(text.out.find("pending            2         1         3") != std::string::npos);
     CHECK(text.out.find("rejected           1         0         1") != std::string::npos);
     CHECK(text.out.find("oldest pending record: 2 h 00 min old") != std::string::npos);
