@@ -6,16 +6,13 @@
 #include "content/store.hpp"
 #include "fixture.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <chrono>
 #include <random>
 #include <thread>
 
-extern char** environ;
 
 using namespace vitrine;
 using namespace vitrine::test;
@@ -23,19 +20,8 @@ using namespace vitrine::test;
 namespace {
 
 pid_t spawn_install(const fs::path& config, const fs::path& data, const fs::path& pack) {
-    std::vector<std::string> argv = {vitrine_bin(), "--config", config.string(), "--data", data.string(),
-                                     "pack", "install", pack.string()};
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    pid_t pid = -1;
-    REQUIRE(::posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ) == 0);
-    posix_spawn_file_actions_destroy(&fa);
-    return pid;
+    return spawn_quiet({vitrine_bin(), "--config", config.string(), "--data", data.string(), "pack", "install",
+                        pack.string()});
 }
 
 int trials() {

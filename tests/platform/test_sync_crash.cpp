@@ -6,9 +6,7 @@
 #include "fixture.hpp"
 #include "support/fake_platform.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -18,7 +16,6 @@
 #include <set>
 #include <thread>
 
-extern char** environ;
 
 using namespace vitrine;
 using namespace vitrine::platform;
@@ -28,18 +25,7 @@ using namespace std::chrono;
 namespace {
 
 pid_t spawn_sync(const fs::path& config) {
-    std::vector<std::string> argv = {vitrine_bin(), "--config", config.string(), "sync", "--once"};
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    pid_t pid = -1;
-    REQUIRE(::posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ) == 0);
-    posix_spawn_file_actions_destroy(&fa);
-    return pid;
+    return spawn_quiet({vitrine_bin(), "--config", config.string(), "sync", "--once"});
 }
 
 int wait_exit(pid_t pid) {

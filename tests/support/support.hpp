@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -28,6 +30,9 @@ struct ProcessResult {
 };
 // Runs argv[0] (PATH searched) with the given arguments, capturing output.
 ProcessResult run(const std::vector<std::string>& argv, const std::string& stdin_text = {});
+// Starts argv[0] (PATH searched) with no input and its output thrown away,
+// for crash tests that kill it; returns its pid.
+pid_t spawn_quiet(const std::vector<std::string>& argv);
 
 std::string read_file(const fs::path& p);
 void write_file(const fs::path& p, const std::string& data);
