@@ -23,9 +23,12 @@ test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
-	@bench/pack_install.sh $(BUILD)
-	@$(BUILD)/bench/bench_outbox
-	@bench/ui.sh $(BUILD)
+	@status=0; \
+	bench/pack_install.sh $(BUILD) || status=1; \
+	$(BUILD)/bench/bench_outbox || status=1; \
+	$(BUILD)/bench/bench_sync || status=1; \
+	bench/ui.sh $(BUILD) || status=1; \
+	exit $$status
 
 clean:
 	rm -rf $(BUILD)

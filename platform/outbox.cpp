@@ -415,6 +415,17 @@ std::vector<Record> Outbox::pending(std::size_t limit) const {
     return out;
 }
 
+std::vector<Outbox::StoredText> Outbox::pending_texts(std::size_t limit,
+                                                      std::optional<std::pair<std::int64_t, std::int64_t>> after) const {
+    Stmt s(db_, file_,
+           "SELECT id, body, created, rowid FROM records WHERE state = 'pending' AND (created, rowid) > (?, ?) "
+           "ORDER BY created, rowid LIMIT ?");
+    s.bind(1, after ? after->first : INT64_MIN).bind(2, after ? after->second : INT64_MIN).bind(3, sql_limit(limit));
+    std::vector<StoredText> out;
+    while (s.step()) out.push_back({s.text(0), s.text(1), {s.integer(2), s.integer(3)}});
+    return out;
+}
+
 void Outbox::mark_sent(const std::vector<std::string>& ids, system_clock::time_point when) {
     const std::string_view doing = "marking records sent";
     Transaction t(db_, file_, doing);

@@ -85,6 +85,15 @@ public:
 
     // Sync side: the oldest pending records, then the outcome of a batch.
     std::vector<Record> pending(std::size_t limit) const;
+    // The same records as stored: id and JSON text (what to_json gave when
+    // it was added), for sending without parsing them again. `after`: only
+    // those that come after that one in the order (its `position`).
+    struct StoredText {
+        std::string id, json;
+        std::pair<std::int64_t, std::int64_t> position;  // (created, rowid): the order of pending()
+    };
+    std::vector<StoredText> pending_texts(std::size_t limit,
+                                          std::optional<std::pair<std::int64_t, std::int64_t>> after = {}) const;
     void mark_sent(const std::vector<std::string>& ids, std::chrono::system_clock::time_point when);
     void mark_rejected(const std::string& id, const std::string& reason);
     void note_failure(const std::vector<std::string>& ids, const std::string& error);

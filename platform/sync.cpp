@@ -60,7 +60,9 @@ std::optional<system_clock::time_point> time_from(const nlohmann::json& j, const
 }  // namespace
 
 // One libcurl easy handle, reused so that the connection to the platform
-// stays open between batches.
+// stays open between batches, driven by a multi handle so that a request can
+// travel while the caller writes the previous batch's marks (start, then
+// finish).
 struct SyncClient::Http {
     struct Answer {
         CURLcode code = CURLE_OK;
@@ -74,18 +76,32 @@ struct SyncClient::Http {
         static std::once_flag once;
         std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
         curl = curl_easy_init();
-        if (!curl) throw SyncConfigError("libcurl cannot start (out of memory?)");
+        multi = curl_multi_init();
+        if (!curl || !multi) throw SyncConfigError("libcurl cannot start (out of memory?)");
     }
     ~Http() {
+        if (in_flight) curl_multi_remove_handle(multi, curl);
+        curl_slist_free_all(headers);
+        curl_multi_cleanup(multi);
         curl_easy_cleanup(curl);
     }
     Http(const Http&) = delete;
     Http& operator=(const Http&) = delete;
 
-    Answer post(const std::string& path, const std::string& body, const std::string& idempotency_key) {
-        Answer a;
+    Answer post(const std::string& path, std::string body, const std::string& idempotency_key) {
+        start(path, std::move(body), idempotency_key);
+        return finish();
+    }
+
+    // Sends the request; finish() waits for the answer.
+    void start(const std::string& path, std::string body_text, const std::string& idempotency_key) {
+        answer = Answer();
+        body = std::move(body_text);
+        errbuf[0] = 0;
+        curl_slist_free_all(headers);
+        headers = nullptr;
         curl_easy_reset(curl);
-        const std::string url = base() + path;
+        url = base() + path;
         curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
         curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, settings.allow_insecure_http ? "http,https" : "https");
         curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -98,7 +114,6 @@ struct SyncClient::Http {
         curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
         if (!settings.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, settings.ca_file.c_str());
-        char errbuf[CURL_ERROR_SIZE] = "";
         curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
         if (abort) {
             curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
@@ -109,13 +124,12 @@ struct SyncClient::Http {
                              });
         }
 
-        curl_slist* headers = nullptr;
         const std::string auth = "Authorization: Bearer " + settings.token;
         headers = curl_slist_append(headers, auth.c_str());
         headers = curl_slist_append(headers, "Content-Type: application/json");
         headers = curl_slist_append(headers, "Accept: application/json");
         headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip for large batches
-        std::string key_header;
+        key_header.clear();
         if (!idempotency_key.empty()) {
             key_header = "Idempotency-Key: " + idempotency_key;
             headers = curl_slist_append(headers, key_header.c_str());
@@ -128,7 +142,7 @@ struct SyncClient::Http {
             answer->body.append(p, size * n);
             return size * n;
         });
-        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a);
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
         curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, +[](char* p, size_t size, size_t n, void* user) -> size_t {
             auto* answer = static_cast<Answer*>(user);
             std::string_view line(p, size * n);
@@ -140,10 +154,36 @@ struct SyncClient::Http {
             }
             return size * n;
         });
-        curl_easy_setopt(curl, CURLOPT_HEADERDATA, &a);
+        curl_easy_setopt(curl, CURLOPT_HEADERDATA, &answer);
 
-        a.code = curl_easy_perform(curl);
-        curl_slist_free_all(headers);
+        curl_multi_add_handle(multi, curl);
+        in_flight = true;
+        // Until the whole request is out: the platform can then work on it
+        // while the caller does its own work. libcurl enforces the timeouts.
+        for (int running = 1; running;) {
+            if (curl_multi_perform(multi, &running) != CURLM_OK) break;
+            curl_off_t sent = 0;
+            curl_easy_getinfo(curl, CURLINFO_SIZE_UPLOAD_T, &sent);
+            if (sent >= static_cast<curl_off_t>(body.size())) break;
+            if (running) curl_multi_poll(multi, nullptr, 0, 200, nullptr);
+        }
+    }
+
+    // Waits for the answer of start()'s request.
+    Answer finish() {
+        int running = 1;
+        while (running) {
+            if (curl_multi_perform(multi, &running) != CURLM_OK) break;
+            if (running) curl_multi_poll(multi, nullptr, 0, 200, nullptr);
+        }
+        CURLcode code = CURLE_RECV_ERROR;
+        int left = 0;
+        while (CURLMsg* m = curl_multi_info_read(multi, &left))
+            if (m->msg == CURLMSG_DONE && m->easy_handle == curl) code = m->data.result;
+        curl_multi_remove_handle(multi, curl);
+        in_flight = false;
+        Answer a = std::move(answer);
+        a.code = code;
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a.status);
         if (a.code != CURLE_OK) a.error = describe(a.code, errbuf);
         return a;
@@ -179,7 +219,14 @@ struct SyncClient::Http {
 
     const SyncSettings& settings;
     CURL* curl = nullptr;
+    CURLM* multi = nullptr;
     const std::atomic<bool>* abort = nullptr;
+    // What a request in flight uses: libcurl keeps pointers to them.
+    bool in_flight = false;
+    std::string url, body, key_header;
+    curl_slist* headers = nullptr;
+    char errbuf[CURL_ERROR_SIZE] = "";
+    Answer answer;
 };
 
 void check(const SyncSettings& s) {
@@ -374,9 +421,35 @@ PassResult SyncClient::pass() {
     }
     status_.last_attempt = clock_.wall();
 
+    // The marks of a batch the platform fully answered are written while the
+    // next batch travels; that next batch starts after it in the order.
+    struct Marks {
+        std::vector<std::string> accepted;
+        std::vector<std::pair<std::string, std::string>> rejected;  // id, reason
+    };
+    std::optional<Marks> deferred;
+    std::optional<std::pair<std::int64_t, std::int64_t>> after;
+    auto write_marks = [&](const Marks& m) {
+        outbox_.mark_sent(m.accepted, clock_.wall());
+        for (const auto& [id, reason] : m.rejected) outbox_.mark_rejected(id, reason);
+        result.sent += static_cast<std::int64_t>(m.accepted.size());
+        result.rejected += static_cast<std::int64_t>(m.rejected.size());
+        status_.sent += static_cast<std::int64_t>(m.accepted.size());
+        status_.rejected += static_cast<std::int64_t>(m.rejected.size());
+    };
+    auto write_deferred = [&] {
+        if (deferred) write_marks(*deferred);
+        deferred.reset();
+    };
+
     for (;;) {
-        const std::vector<Record> batch = outbox_.pending(static_cast<std::size_t>(batch_limit_));
+        const auto batch = outbox_.pending_texts(static_cast<std::size_t>(batch_limit_), after);
         if (batch.empty()) {
+            write_deferred();
+            if (after) {  // a record older than the last batch may have arrived meanwhile
+                after.reset();
+                continue;
+            }
             backoff_.reset();
             not_before_.reset();
             status_.next_attempt.reset();
@@ -385,12 +458,21 @@ PassResult SyncClient::pass() {
             result.outcome = PassResult::Outcome::Done;
             break;
         }
+        // batch_body() of the records, spliced from their stored JSON: parsing
+        // and printing them again was most of the client's time.
         std::vector<std::string> ids;
         ids.reserve(batch.size());
-        for (const auto& r : batch) ids.push_back(r.id);
+        std::string body = "{\"device_id\":" + nlohmann::json(settings_.device_id).dump() + ",\"records\":[";
+        for (const auto& r : batch) {
+            ids.push_back(r.id);
+            if (body.back() != '[') body += ',';
+            body += r.json;
+        }
+        body += "]}";
 
-        const Http::Answer a =
-            http_->post("/v1/records:batch", batch_body(settings_.device_id, batch).dump(), idempotency_key(ids));
+        http_->start("/v1/records:batch", std::move(body), idempotency_key(ids));
+        write_deferred();
+        const Http::Answer a = http_->finish();
         status_.online = a.error.empty();
         if (!a.error.empty()) {
             fail(ids, a.error);
@@ -445,17 +527,14 @@ PassResult SyncClient::pass() {
                                                                                    : std::string();
                 rejected.emplace_back(id, reason.empty() ? "rejected by the platform (no reason given)" : reason);
             }
-        outbox_.mark_sent(accepted, clock_.wall());
-        for (const auto& [id, reason] : rejected) outbox_.mark_rejected(id, reason);
-        result.sent += static_cast<std::int64_t>(accepted.size());
-        result.rejected += static_cast<std::int64_t>(rejected.size());
-        status_.sent += static_cast<std::int64_t>(accepted.size());
-        status_.rejected += static_cast<std::int64_t>(rejected.size());
-
         std::vector<std::string> missing;
         for (const auto& id : ids)
             if (!accounted.count(id)) missing.push_back(id);
-        if (!missing.empty()) {
+        if (missing.empty()) {
+            deferred = Marks{std::move(accepted), std::move(rejected)};
+            after = batch.back().position;
+        } else {
+            write_marks({std::move(accepted), std::move(rejected)});
             fail(missing, "the platform's answer does not account for " + std::to_string(missing.size()) + " of " +
                               std::to_string(ids.size()) + " records; they will be sent again");
             break;

@@ -118,6 +118,9 @@ TEST_CASE_FIXTURE(SyncFixture, "normal batches: oldest first, bearer token, one 
         order.insert(order.end(), ids.begin(), ids.end());
     }
     CHECK(order == all_ids());
+    // What was sent is batch_body() of the records, as the API document says.
+    CHECK(json::parse(requests[2].body) ==
+          batch_body("kiosk-07", std::vector<Record>(added.begin() + 200, added.end())));
     for (const auto& [id, n] : server.deliveries()) CHECK(n == 1);
 
     const SyncStatus st = client.status();
