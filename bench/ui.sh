@@ -6,14 +6,19 @@
 #   start to first interactive frame, median of BENCH_STARTS    < 0.45 s
 #   attract loop: CPU                                           <= 1.2 x baseline
 #   attract loop: PSS                                           <= baseline + 40 MiB
-#   attract loop: video frames dropped                          <= baseline
+#   attract loop: video frames dropped, all BENCH_PAIRS pairs   <= baseline
 #   grid, no video: PSS                                         < 80 MiB
 #   grid at rest: CPU                                           < 2 % of one core
 #   grid: CPU time of one UI frame (a slow swipe redraws)       reported
 # Both programs run on SDL's offscreen driver at 1920x1080, one at a time.
 # Prints a Markdown table on stdout, progress on stderr. It must never run
 # two programs at once: each would be the other's noise.
-#   bench/ui.sh BUILD_DIR      (BENCH_SECONDS=20, BENCH_STARTS=5)
+#   bench/ui.sh BUILD_DIR      (BENCH_SECONDS=20, BENCH_STARTS=5, BENCH_PAIRS=3)
+# Dropped frames follow the CPU the programs get: on a shared machine, a
+# kiosk run and a baseline run a minute apart can see very different loads.
+# They are compared over BENCH_PAIRS pairs of runs, kiosk and baseline in
+# turn, each run's count and the load beside it (the first pair is also
+# the one that gives the CPU and memory figures).
 set -euo pipefail
 
 die() { echo "bench/ui: $*" >&2; exit 1; }
@@ -25,6 +30,7 @@ config="$build/demo/vitrine.toml"
 campaign="$build/demo/pack/media/campaign"
 seconds=${BENCH_SECONDS:-20}
 starts=${BENCH_STARTS:-5}
+pairs_n=${BENCH_PAIRS:-3}
 warm=3                       # seconds of warm-up before each measured window
 size=1920x1080
 # shellcheck disable=SC1112  # the label's apostrophe is the typographic one
@@ -34,6 +40,7 @@ tck=$(getconf CLK_TCK)
 
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECONDS must be a whole number of seconds, not '$seconds'"
 [[ "$starts" =~ ^[1-9][0-9]*$ ]] || die "BENCH_STARTS must be a positive whole number, not '$starts'"
+[[ "$pairs_n" =~ ^[1-9][0-9]*$ ]] || die "BENCH_PAIRS must be a positive whole number, not '$pairs_n'"
 [ -x "$vitrine" ] || die "no kiosk at $vitrine: build it first (cmake --build $build)"
 [ -x "$baseline" ] || die "no baseline at $baseline: build it (cmake --build $build --target bench_mpv_baseline; the top-level CMakeLists.txt needs add_subdirectory(bench))"
 if [ ! -f "$config" ] || [ ! -e "$build/demo/data/current" ]; then
@@ -186,9 +193,33 @@ run base-long "first frame drawn" "$warm" "$baseline" --size "$size" --seconds $
 b_cpu=$w_cpu b_other=$w_other b_rss=$w_rss b_hwm=$w_hwm b_pss=$w_pss b_pss_peak=$pss_peak
 a_frames=$(window_count "frames drawn:" attract-long attract-short)
 b_frames=$(window_count "frames drawn:" base-long base-short)
-# Drops come mostly at the start, unevenly: the long runs' own counts.
-a_drops=$(logged "$work/attract-long.log" "video frames dropped:")
-b_drops=$(logged "$work/base-long.log" "video frames dropped:")
+# Dropped frames: each long run's own count, from start to exit, as the
+# programs log it (mpv's frame-drop-count, added up over the files). The
+# first pair is the runs above; the others alternate the same runs again.
+a_drop_list=("$(logged "$work/attract-long.log" "video frames dropped:")")
+b_drop_list=("$(logged "$work/base-long.log" "video frames dropped:")")
+a_cpu_list=("$a_cpu") b_cpu_list=("$b_cpu") a_other_list=("$a_other") b_other_list=("$b_other")
+for p in $(seq 2 "$pairs_n"); do
+  echo "attract loop, pair $p/$pairs_n, measuring ${seconds} s after ${warm} s ..." >&2
+  kiosk "$work/attract-long.txt" "attract-long-$p" "first interactive frame" "$warm"
+  a_drop_list+=("$(logged "$work/attract-long-$p.log" "video frames dropped:")")
+  a_cpu_list+=("$w_cpu") a_other_list+=("$w_other")
+  echo "baseline, pair $p/$pairs_n, measuring ${seconds} s after ${warm} s ..." >&2
+  run "base-long-$p" "first frame drawn" "$warm" "$baseline" --size "$size" --seconds $(( warm + seconds + 1 )) "${videos[@]}"
+  b_drop_list+=("$(logged "$work/base-long-$p.log" "video frames dropped:")")
+  b_cpu_list+=("$w_cpu") b_other_list+=("$w_other")
+done
+sum_list() { local v t=0; for v in "$@"; do [ "$v" != n/a ] || { echo n/a; return; }; t=$(( t + v )); done; echo "$t"; }
+a_drops=$(sum_list "${a_drop_list[@]}"); b_drops=$(sum_list "${b_drop_list[@]}")
+# "N (load %)" for each run of a list: its count and what other processes took.
+per_run() {
+  local -n counts=$1 others=$2
+  local i out=''
+  for i in "${!counts[@]}"; do out+="${out:+, }${counts[$i]} (${others[$i]} %)"; done
+  echo "$out"
+}
+mean_list() { printf '%s\n' "$@" | awk '{t+=$1} END {printf "%.1f", t/NR}'; }
+a_cpu_mean=$(mean_list "${a_cpu_list[@]}"); b_cpu_mean=$(mean_list "${b_cpu_list[@]}")
 a_fps=$(calc "$a_frames / $seconds" 1); b_fps=$(calc "$b_frames / $seconds" 1)
 a_ms=$(calc "$a_cpu * 10 / $a_fps" 1); b_ms=$(calc "$b_cpu * 10 / $b_fps" 1)
 
@@ -270,8 +301,13 @@ printf '| attract loop: PSS, steady (peak) | %s MiB (%s) | %s MiB (%s) | +%s MiB
   "$(passfail "$pss_extra <= 40")" "$(noisy "$a_other" "$b_other")"
 printf '| attract loop: RSS, steady (peak) | %s MiB (%s) | %s MiB (%s) | | | |\n' \
   "$(mib "$a_rss")" "$(mib "$a_hwm")" "$(mib "$b_rss")" "$(mib "$b_hwm")"
-printf '| attract loop: video frames dropped in %d s | %s | %s | | <= baseline | %s%s |\n' \
-  "$(( warm + seconds + 1 ))" "$a_drops" "$b_drops" "$drops_result" "$(noisy "$a_other" "$b_other")"
+printf '| attract loop: CPU, mean of %d alternating pairs | %s %% of a core | %s %% of a core | %s | | |\n' \
+  "$pairs_n" "$a_cpu_mean" "$b_cpu_mean" "$(calc "$a_cpu_mean / $b_cpu_mean")"
+printf '| attract loop: video frames dropped in %d s, sum of %d alternating pairs | %s | %s | | <= baseline | %s%s |\n' \
+  "$(( warm + seconds + 1 ))" "$pairs_n" "$a_drops" "$b_drops" "$drops_result" \
+  "$(noisy "${a_other_list[@]}" "${b_other_list[@]}")"
+printf '| attract loop: dropped per run (other processes, %% of a core) | %s | %s | | | |\n' \
+  "$(per_run a_drop_list a_other_list)" "$(per_run b_drop_list b_other_list)"
 printf '| grid, no video: PSS, steady (peak) | %s MiB (%s) | | | < 80 MiB | %s%s |\n' \
   "$(mib "$g_pss")" "$(mib "$g_pss_peak")" "$(passfail "$g_pss / 1024 < 80")" "$(noisy "$g_other")"
 printf '| grid, no video: RSS, steady (peak) | %s MiB (%s) | | | | |\n' "$(mib "$g_rss")" "$(mib "$g_hwm")"
@@ -288,9 +324,14 @@ window, in % of one of the machine's $(nproc) cores. PSS and RSS are read at the
 window's end (smaps_rollup, status); peak RSS is VmHWM, peak PSS the largest
 of samples taken every half second; the grid runs start on the attract
 screen. Frames in a window: the long run's count at exit minus that of a run
-that stops after the warm-up. Dropped video frames (mpv's frame-drop-count):
-the long run's, from start to exit. One UI frame: the CPU time the kiosk
-spent after the screenshot that ends the warm-up (its total at exit, from the
+that stops after the warm-up. Dropped video frames (mpv's frame-drop-count,
+the same count in both programs): each long run's, from start to exit,
+added up over $pairs_n pairs of runs, kiosk and baseline in turn; each run's
+count is listed with the CPU other processes took meanwhile, which mostly
+decides it (when they leave the programs less than they need, mpv drops
+the frames that cannot be drawn in time, and the kiosk, which draws more
+on each frame, drops more). One UI frame: the CPU time the kiosk spent
+after the screenshot that ends the warm-up (its total at exit, from the
 kernel, minus its time then) in the run with $((pairs * 2)) swipes of 2.5 s on the
 grid minus the run without them, divided by the difference in frames drawn;
 the frames still being rasterized at exit are in both. Frames on the grid

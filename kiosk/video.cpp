@@ -38,10 +38,13 @@ enum Observed : std::uint64_t {
 };
 
 // reply_userdata of asynchronous requests: a loadfile's reply carries the
-// index of its item (kLoadBase + index); others only need their failures
-// logged.
+// index of its item (kLoadBase + index); a sub-add's, the load it belongs to
+// (kSubtitleBase + load number), so that stop() or the next play_*() can
+// drop it, and its failure then says nothing; others only need their
+// failures logged.
 constexpr std::uint64_t kRequest = 100;
 constexpr std::uint64_t kLoadBase = 1000;
+constexpr std::uint64_t kSubtitleBase = std::uint64_t(1) << 32;
 
 // Why these options (set before mpv_initialize, for the life of the player):
 //   vo=libmpv            frames go to our render context, never a window
@@ -161,6 +164,7 @@ struct VideoPlayer::Impl {
     std::vector<Item> items;
     std::map<std::int64_t, std::size_t> item_of_entry;  // mpv playlist entry id -> index in items
     std::size_t current = SIZE_MAX;                      // index in items of the file mpv plays
+    std::uint64_t loads = 0;                             // play_*() and stop() so far
     std::string language, fallback;
     std::int64_t subtitle_position = 100;
     std::int64_t dropped = 0, dropped_in_file = 0;
@@ -188,7 +192,11 @@ struct VideoPlayer::Impl {
         if (notified.exchange(true)) return;
         SDL_Event e{};
         e.type = event_type();
-        if (SDL_PushEvent(&e) != 1) notified = false;  // queue full: the next callback tries again
+        if (SDL_PushEvent(&e) != 1) {
+            notified = false;  // queue full: the next callback tries again
+            return;
+        }
+        if (options.wake) options.wake();
     }
     static void on_wakeup(void* self) { static_cast<Impl*>(self)->notify(); }
     static void on_render_update(void* self) {
@@ -224,6 +232,10 @@ struct VideoPlayer::Impl {
     }
 
     void load(std::vector<Item> list, bool loop) {
+        // A sub-add still on its way belongs to what played before: dropped,
+        // or mpv would fail it (and say so) once its file is gone.
+        mpv_abort_async_command(mpv, kSubtitleBase + loads);
+        ++loads;
         looping = loop;
         items = std::move(list);
         item_of_entry.clear();
@@ -253,7 +265,7 @@ struct VideoPlayer::Impl {
             set_string("sid", "no");
             return;
         }
-        command({"sub-add", subs.at(lang).string(), "cached", lang, lang});
+        command({"sub-add", subs.at(lang).string(), "cached", lang, lang}, kSubtitleBase + loads);
     }
 
     void on_property(std::uint64_t id, const mpv_event_property& p) {
@@ -481,9 +493,17 @@ void VideoPlayer::handle_events() {
             m.on_property(e->reply_userdata, *static_cast<mpv_event_property*>(e->data));
             break;
         case MPV_EVENT_COMMAND_REPLY: {
+            // A subtitle asked for a file that stop() or a new play_*() has
+            // replaced since fails with it (mpv drops the file's tracks):
+            // nothing went wrong, nothing to say.
+            if (e->reply_userdata >= kSubtitleBase) {
+                if (e->error < 0 && e->reply_userdata - kSubtitleBase == m.loads)
+                    m.log(LogLevel::Warning, "video", std::string("subtitles failed: ") + describe(e->error));
+                break;
+            }
+            if (e->error < 0) m.log(LogLevel::Warning, "video", std::string("request failed: ") + describe(e->error));
             // loadfile answers with the playlist entry id of its item, which
             // START_FILE and END_FILE name later.
-            if (e->error < 0) m.log(LogLevel::Warning, "video", std::string("request failed: ") + describe(e->error));
             if (e->reply_userdata < kLoadBase) break;
             auto* result = &static_cast<mpv_event_command*>(e->data)->result;
             if (e->error >= 0 && result->format == MPV_FORMAT_NODE_MAP) {

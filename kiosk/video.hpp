@@ -32,6 +32,12 @@ public:
         std::string audio_output = "auto";  // mpv's `ao`: "null" in tests
         std::string hwdec = "auto-safe";    // mpv's `hwdec`
         LogSink log;                        // warnings and errors; may be empty
+        // Called on libmpv's threads right after the player pushed its SDL
+        // event, so that a loop sleeping on something else than SDL's queue
+        // wakes at once for a new picture (SDL 2 only polls its queue on the
+        // offscreen and KMSDRM drivers). It must only signal: never call the
+        // player. May be empty.
+        std::function<void()> wake;
     };
 
     struct Item {

@@ -160,6 +160,7 @@ private:
     VideoPlayer::Options video_options_;
     std::int64_t dropped_before_ = 0;  // by players released earlier
     std::uint32_t wake_event_ = 0;
+    SDL_sem* wake_ = nullptr;  // posted with every wake_event_ and player event: see wait_event()
 
     AttractScreen attract_;
     GridScreen grid_;
@@ -225,6 +226,11 @@ bool Kiosk::start() {
     SDL_GL_GetDrawableSize(window_, &width_, &height_);
     SDL_ShowCursor(SDL_DISABLE);
     wake_event_ = SDL_RegisterEvents(1);
+    wake_ = SDL_CreateSemaphore(0);
+    if (!wake_) {
+        log(std::string("cannot start: ") + SDL_GetError());
+        return false;
+    }
 
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
@@ -252,16 +258,17 @@ bool Kiosk::start() {
         return false;
     }
     ImageCache::Options io;
-    io.wake = [ev = wake_event_] {
+    io.wake = [ev = wake_event_, sem = wake_] {
         SDL_Event e{};
         e.type = ev;
-        SDL_PushEvent(&e);
+        if (SDL_PushEvent(&e) == 1) SDL_SemPost(sem);
     };
     io.log = log;
     images_ = std::make_unique<ImageCache>(io);
     VideoPlayer::Options& vo = video_options_;
     vo.audio_output = options_.headless ? "null" : "auto";
     if (options_.headless) vo.hwdec = "no";  // nothing to probe on a machine with no display
+    vo.wake = [sem = wake_] { SDL_SemPost(sem); };
     vo.log = [](VideoPlayer::LogLevel level, const std::string& prefix, const std::string& text) {
         log(std::string(level == VideoPlayer::LogLevel::Error ? "video error: " : "video warning: ") + prefix + ": " +
             text);
@@ -292,6 +299,8 @@ void Kiosk::shutdown() {
     if (watcher_) watcher_->stop();
     video_.reset();
     images_.reset();
+    if (wake_) SDL_DestroySemaphore(wake_);  // nothing posts it any more
+    wake_ = nullptr;
     if (imgui_) {
         ImGui_ImplOpenGL3_Shutdown();
         ImGui_ImplSDL2_Shutdown();
@@ -501,6 +510,9 @@ void Kiosk::frame() {
         shot_pending_.reset();
     }
     SDL_GL_SwapWindow(window_);
+    // mpv's video thread waits for this before it takes the next picture:
+    // told at once, as a bare libmpv player would, not after the wait below.
+    if (video_) video_->report_swap();
     // At most one frame in flight: where the swap does not wait for the
     // display (the offscreen driver, some KMSDRM setups), frames would pile
     // up faster than the GPU draws them, each holding its buffers.
@@ -509,7 +521,6 @@ void Kiosk::frame() {
         glDeleteSync(last_fence_);
     }
     last_fence_ = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
-    if (video_) video_->report_swap();
     if (frames_++ == 0) {
         // The font atlas is on the GPU now: its CPU copies (alpha and RGBA)
         // are 10+ MB the kiosk never reads again.
@@ -658,14 +669,18 @@ bool Kiosk::clock_moved_view() {
 // SDL_WaitEventTimeout, but for video drivers with no blocking wait
 // (offscreen, KMSDRM) SDL 2 polls every millisecond: a thousand wakeups a
 // second on an idle kiosk. Long waits poll every 10 ms instead, which a
-// finger cannot tell.
+// finger cannot tell, and sleep on wake_, which the video player and the
+// image loader post with their events: a new video frame is drawn at once,
+// not up to 10 ms late (mpv drops the frames after a late one).
 bool Kiosk::wait_event(SDL_Event& e, int timeout_ms) {
     if (timeout_ms <= 16) return SDL_WaitEventTimeout(&e, timeout_ms);
     auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (SDL_SemTryWait(wake_) == 0) {}  // the events of these posts are in the queue
     for (;;) {
         if (SDL_PollEvent(&e)) return true;
-        if (std::chrono::steady_clock::now() >= end) return false;
-        SDL_Delay(10);
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now()).count();
+        if (left <= 0) return false;
+        SDL_SemWaitTimeout(wake_, static_cast<Uint32>(std::min<long long>(left, 10)));
     }
 }
 

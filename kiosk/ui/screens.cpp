@@ -82,8 +82,7 @@ void AttractScreen::draw(Frame& f) {
     // Tagline of the campaign video playing, over a dark band.
     int item = std::clamp(f.video().playlist_index(), 0, static_cast<int>(m.campaign.size()) - 1);
     float band = px(260);
-    dl->AddRectFilledMultiColor({0, f.size.y - band * 1.6f}, f.size, IM_COL32(0, 0, 0, 0), IM_COL32(0, 0, 0, 0),
-                                IM_COL32(0, 0, 0, 220), IM_COL32(0, 0, 0, 220));
+    vertical_gradient(dl, {0, f.size.y - band * 1.6f}, f.size, IM_COL32(0, 0, 0, 0), IM_COL32(0, 0, 0, 220));
     const std::string tagline = f.session.text(m.campaign[static_cast<std::size_t>(item)].tagline);
     ImFont* big = fonts().title;
     ImVec2 ts = text_size(big, tagline, f.size.x - px(160));

@@ -1,14 +1,117 @@
 #include "kiosk/ui/widgets.hpp"
 
+#include <GLES3/gl3.h>
+#include <backends/imgui_impl_opengl3.h>
 #include <imgui_freetype.h>
 #include <imgui_internal.h>
 
+#include <array>
+#include <cstdint>
 #include <filesystem>
 
 namespace vitrine::ui {
 namespace {
 
 float g_scale = 1.f;
+
+// vertical_gradient()'s GL program, made on first use in the GL context of
+// the frame being drawn; setup_style_and_fonts() forgets it, as a new
+// kiosk has a new context (the old one took the program with it).
+struct GradientProgram {
+    GLuint program = 0;
+    GLint rect = -1, colours = -1, display = -1;
+    bool failed = false;
+};
+GradientProgram g_gradient;
+
+// Where one gradient goes: read by its draw callback when the frame is
+// rendered, after the whole frame was built. A frame draws a few at most.
+struct GradientCall {
+    ImVec2 min, max;
+    ImVec4 top, bottom;
+};
+std::array<GradientCall, 16> g_gradient_calls;
+std::size_t g_next_gradient = 0;
+
+GLuint compile(GLenum type, const char* source) {
+    GLuint shader = glCreateShader(type);
+    glShaderSource(shader, 1, &source, nullptr);
+    glCompileShader(shader);
+    GLint ok = GL_FALSE;
+    glGetShaderiv(shader, GL_COMPILE_STATUS, &ok);
+    if (ok) return shader;
+    glDeleteShader(shader);
+    return 0;
+}
+
+bool make_gradient_program() {
+    // Two triangles from gl_VertexID: no vertex buffer, no texture.
+    static const char* const vertex =
+        "#version 300 es\n"
+        "uniform vec4 rect;     // min.x, min.y, max.x, max.y in display pixels\n"
+        "uniform vec4 display;  // its origin and size\n"
+        "uniform vec4 colours[2];\n"
+        "out vec4 colour;\n"
+        "void main() {\n"
+        "    vec2 corner = vec2(float(gl_VertexID & 1), float(gl_VertexID >> 1));\n"
+        "    vec2 p = (mix(rect.xy, rect.zw, corner) - display.xy) / display.zw;\n"
+        "    colour = mix(colours[0], colours[1], corner.y);\n"
+        "    gl_Position = vec4(p.x * 2.0 - 1.0, 1.0 - p.y * 2.0, 0.0, 1.0);\n"
+        "}\n";
+    static const char* const fragment =
+        "#version 300 es\n"
+        "precision mediump float;\n"
+        "in vec4 colour;\n"
+        "out vec4 out_colour;\n"
+        "void main() { out_colour = colour; }\n";
+    GLuint vs = compile(GL_VERTEX_SHADER, vertex), fs = compile(GL_FRAGMENT_SHADER, fragment);
+    GLuint program = vs && fs ? glCreateProgram() : 0;
+    if (program) {
+        glAttachShader(program, vs);
+        glAttachShader(program, fs);
+        glLinkProgram(program);
+        GLint ok = GL_FALSE;
+        glGetProgramiv(program, GL_LINK_STATUS, &ok);
+        if (!ok) {
+            glDeleteProgram(program);
+            program = 0;
+        }
+    }
+    if (vs) glDeleteShader(vs);
+    if (fs) glDeleteShader(fs);
+    if (!program) return false;
+    g_gradient.program = program;
+    g_gradient.rect = glGetUniformLocation(program, "rect");
+    g_gradient.display = glGetUniformLocation(program, "display");
+    g_gradient.colours = glGetUniformLocation(program, "colours");
+    return true;
+}
+
+// Runs inside ImGui_ImplOpenGL3_RenderDrawData(), which set the blending
+// (straight alpha, as for its own vertices) and restores all the state it
+// uses after the ImDrawCallback_ResetRenderState that follows.
+void draw_gradient(const ImDrawList*, const ImDrawCmd* cmd) {
+    if (!g_gradient.program && !g_gradient.failed && !make_gradient_program()) g_gradient.failed = true;
+    if (g_gradient.failed) return;
+    const auto& call = *static_cast<const GradientCall*>(cmd->UserCallbackData);
+    const ImDrawData* dd = ImGui::GetDrawData();
+    const ImVec2 scale = dd->FramebufferScale;
+    const float fb_height = dd->DisplaySize.y * scale.y;
+    // ImGui sets its scissor per command, not for callbacks: this one's clip.
+    ImVec2 clip_min{(cmd->ClipRect.x - dd->DisplayPos.x) * scale.x, (cmd->ClipRect.y - dd->DisplayPos.y) * scale.y};
+    ImVec2 clip_max{(cmd->ClipRect.z - dd->DisplayPos.x) * scale.x, (cmd->ClipRect.w - dd->DisplayPos.y) * scale.y};
+    if (clip_max.x <= clip_min.x || clip_max.y <= clip_min.y) return;
+    glScissor(static_cast<GLint>(clip_min.x), static_cast<GLint>(fb_height - clip_max.y),
+              static_cast<GLsizei>(clip_max.x - clip_min.x), static_cast<GLsizei>(clip_max.y - clip_min.y));
+    glUseProgram(g_gradient.program);
+    glUniform4f(g_gradient.rect, call.min.x, call.min.y, call.max.x, call.max.y);
+    glUniform4f(g_gradient.display, dd->DisplayPos.x, dd->DisplayPos.y, dd->DisplaySize.x, dd->DisplaySize.y);
+    const GLfloat colours[8] = {call.top.x,    call.top.y,    call.top.z,    call.top.w,
+                                call.bottom.x, call.bottom.y, call.bottom.z, call.bottom.w};
+    glUniform4fv(g_gradient.colours, 2, colours);
+    glBindVertexArray(0);  // no attributes
+    glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
+}
 
 const char* find_font(bool bold) {
     static const char* regular[] = {"/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
@@ -56,6 +159,7 @@ float scale() { return g_scale; }
 
 void setup_style_and_fonts(float s) {
     g_scale = s;
+    g_gradient = {};  // a new GL context: the program is made again
     ImGuiIO& io = ImGui::GetIO();
     io.IniFilename = nullptr;  // nothing of a session is written to disk
     io.Fonts->Clear();
@@ -79,7 +183,22 @@ void setup_style_and_fonts(float s) {
     f.heading = load(bold, 38);
     f.title = load(bold, 56);
     f.huge = load(bold, 84);
+    io.Fonts->Flags |= ImFontAtlasFlags_NoBakedLines;  // lines are geometry (below), not atlas texels
     io.Fonts->Build();
+    // The atlas is only ever sampled at texel centres: FreeType renders each
+    // glyph at its size (no oversampling), text lands on whole pixels, and
+    // fills sample the centre of the white texel. Nearest filtering draws the
+    // same picture as linear (the tour's screenshots are identical), for
+    // less where the GPU is the CPU (llvmpipe): every text and fill costs
+    // less to draw, over a film 30 times a second.
+    if (io.BackendRendererUserData && ImGui_ImplOpenGL3_CreateDeviceObjects()) {
+        GLint bound = 0;
+        glGetIntegerv(GL_TEXTURE_BINDING_2D, &bound);
+        glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(reinterpret_cast<std::intptr_t>(io.Fonts->TexID)));
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+        glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(bound));
+    }
 
     ImGuiStyle& st = ImGui::GetStyle();
     st = ImGuiStyle();
@@ -96,6 +215,7 @@ void setup_style_and_fonts(float s) {
     st.WindowBorderSize = 0;
     st.FrameBorderSize = 0;
     st.AntiAliasedFill = true;
+    st.AntiAliasedLinesUseTex = false;  // they would need linear filtering of the atlas
     ImVec4* c = st.Colors;
     c[ImGuiCol_WindowBg] = {0.06f, 0.07f, 0.10f, 1.f};
     c[ImGuiCol_ChildBg] = {0, 0, 0, 0};
@@ -156,6 +276,17 @@ bool touch_area(const char* id, std::string_view label, ImVec2 size) {
     bool pressed = ImGui::InvisibleButton(id, size);
     registry().add(label, ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
     return pressed && !pointer_dragged();
+}
+
+void vertical_gradient(ImDrawList* dl, ImVec2 min, ImVec2 max, ImU32 top, ImU32 bottom) {
+    if (g_gradient.failed) {
+        dl->AddRectFilledMultiColor(min, max, top, top, bottom, bottom);
+        return;
+    }
+    GradientCall& call = g_gradient_calls[g_next_gradient++ % g_gradient_calls.size()];
+    call = {min, max, ImGui::ColorConvertU32ToFloat4(top), ImGui::ColorConvertU32ToFloat4(bottom)};
+    dl->AddCallback(draw_gradient, &call);
+    dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
 }
 
 ImU32 rgb(std::uint32_t c, float alpha) {

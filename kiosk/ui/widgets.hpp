@@ -66,4 +66,12 @@ bool pointer_dragged();
 
 ImU32 rgb(std::uint32_t rrggbb, float alpha = 1.f);
 
+// The picture of dl->AddRectFilledMultiColor(min, max, top, top, bottom,
+// bottom), a vertical gradient, drawn by a little shader of its own that
+// reads no texture. Where the GPU is the CPU (Mesa llvmpipe), the attract
+// screen's band (1920 x 416 pixels blended over the film, every frame) costs
+// under a third of ImGui's textured quad. Falls back to ImGui's if the
+// shader cannot be made.
+void vertical_gradient(ImDrawList* dl, ImVec2 min, ImVec2 max, ImU32 top, ImU32 bottom);
+
 }  // namespace vitrine::ui
