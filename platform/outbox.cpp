@@ -372,6 +372,13 @@ OutboxStatus OutboxStatus::none() {
     return st;
 }
 
+std::int64_t OutboxStatus::count(State s) const {
+    std::int64_t n = 0;
+    if (auto it = counts.find(state_name(s)); it != counts.end())
+        for (const auto& [kind, c] : it->second) n += c;
+    return n;
+}
+
 OutboxStatus Outbox::status(system_clock::time_point now) const {
     OutboxStatus st = OutboxStatus::none();
     Stmt counts(db_, file_, "SELECT state, kind, count(*) FROM records GROUP BY state, kind");

@@ -60,6 +60,8 @@ struct OutboxStatus {
     std::int64_t total = 0;
     // An empty outbox: every count 0.
     static OutboxStatus none();
+    // Records in `s`, every kind together.
+    std::int64_t count(State s) const;
 };
 
 class Outbox {

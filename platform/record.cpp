@@ -37,33 +37,6 @@ std::string percent_encode(std::string_view s) {
     return out;
 }
 
-// "YYYY-MM-DDTHH:MM:SS[.fraction]Z"; false if it is anything else.
-bool parse_rfc3339(const std::string& s, system_clock::time_point& out) {
-    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
-    if (s.size() < 20) return false;
-    for (std::size_t i = 0; i < 19; ++i)
-        if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != shape[i]) return false;
-    auto num = [&](std::size_t at, std::size_t len) {
-        int v = 0;
-        for (std::size_t i = at; i < at + len; ++i) v = v * 10 + (s[i] - '0');
-        return v;
-    };
-    int y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2), sec = num(17, 2);
-    year_month_day ymd{year(y), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d))};
-    if (!ymd.ok() || h > 23 || mi > 59 || sec > 59) return false;
-    std::size_t i = 19;
-    std::int64_t ms = 0;
-    if (i < s.size() && s[i] == '.') {
-        int digits = 0;
-        for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, ++digits)
-            if (digits < 3) ms = ms * 10 + (s[i] - '0');
-        if (digits == 0) return false;
-        for (; digits < 3; ++digits) ms *= 10;
-    }
-    if (i + 1 != s.size() || s[i] != 'Z') return false;
-    out = sys_days(ymd) + hours(h) + minutes(mi) + seconds(sec) + milliseconds(ms);
-    return true;
-}
 
 Record base_record(const RecordContext& ctx, Kind kind, system_clock::time_point created) {
     Record r;
@@ -171,6 +144,33 @@ Record make_stats(const RecordContext& ctx, system_clock::time_point created, nl
     Record r = base_record(ctx, Kind::Stats, created);
     r.payload = std::move(payload);
     return r;
+}
+
+bool parse_rfc3339(const std::string& s, system_clock::time_point& out) {
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    if (s.size() < 20) return false;
+    for (std::size_t i = 0; i < 19; ++i)
+        if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != shape[i]) return false;
+    auto num = [&](std::size_t at, std::size_t len) {
+        int v = 0;
+        for (std::size_t i = at; i < at + len; ++i) v = v * 10 + (s[i] - '0');
+        return v;
+    };
+    int y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2), sec = num(17, 2);
+    year_month_day ymd{year(y), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d))};
+    if (!ymd.ok() || h > 23 || mi > 59 || sec > 59) return false;
+    std::size_t i = 19;
+    std::int64_t ms = 0;
+    if (i < s.size() && s[i] == '.') {
+        int digits = 0;
+        for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, ++digits)
+            if (digits < 3) ms = ms * 10 + (s[i] - '0');
+        if (digits == 0) return false;
+        for (; digits < 3; ++digits) ms *= 10;
+    }
+    if (i + 1 != s.size() || s[i] != 'Z') return false;
+    out = sys_days(ymd) + hours(h) + minutes(mi) + seconds(sec) + milliseconds(ms);
+    return true;
 }
 
 std::string rfc3339(system_clock::time_point t) {

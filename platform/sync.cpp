@@ -11,7 +11,6 @@
 #include <cctype>
 #include <charconv>
 #include <fstream>
-#include <iomanip>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -46,15 +45,9 @@ nlohmann::json time_json(const std::optional<system_clock::time_point>& t) {
 
 std::optional<system_clock::time_point> time_from(const nlohmann::json& j, const char* key) {
     auto it = j.find(key);
-    if (it == j.end() || !it->is_string()) return std::nullopt;
-    std::tm tm{};
-    int ms = 0;
-    std::istringstream in(it->get<std::string>());
-    in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
-    if (in.fail()) return std::nullopt;
-    char dot = 0;
-    if (in >> dot && dot == '.') in >> ms;
-    return system_clock::from_time_t(timegm(&tm)) + milliseconds(ms);
+    system_clock::time_point t;
+    if (it == j.end() || !it->is_string() || !parse_rfc3339(it->get<std::string>(), t)) return std::nullopt;
+    return t;
 }
 
 }  // namespace
@@ -374,6 +367,13 @@ SyncClient::SyncClient(SyncSettings settings, Outbox& outbox, const Clock& clock
 
 SyncClient::~SyncClient() = default;
 
+void SyncClient::stop_unauthorised(long http_status, const char* to_what) {
+    status_.authorised = false;
+    status_.last_error = "device not authorised: the platform answered HTTP " + std::to_string(http_status) + to_what +
+                         "; check [platform] token_file and the token the platform team issued";
+    status_.next_attempt.reset();
+}
+
 void SyncClient::abort_when(const std::atomic<bool>* flag) { http_->abort = flag; }
 
 std::optional<Clock::time_point> SyncClient::next_attempt() const {
@@ -384,8 +384,7 @@ std::optional<Clock::time_point> SyncClient::next_attempt() const {
 SyncStatus SyncClient::status() const {
     SyncStatus s = status_;
     const OutboxStatus q = outbox_.status(clock_.wall());
-    s.pending = 0;
-    for (const auto& [kind, n] : q.counts.at("pending")) s.pending += n;
+    s.pending = q.count(State::Pending);
     s.oldest_pending_age = q.oldest_pending_age;
     return s;
 }
@@ -479,14 +478,10 @@ PassResult SyncClient::pass() {
             break;
         }
         if (a.status == 401 || a.status == 403) {
-            const std::string error = "device not authorised: the platform answered HTTP " + std::to_string(a.status) +
-                                      "; check [platform] token_file and the token the platform team issued";
-            outbox_.note_failure(ids, error);
-            status_.authorised = false;
-            status_.last_error = error;
-            status_.next_attempt.reset();
+            stop_unauthorised(a.status, "");
+            outbox_.note_failure(ids, status_.last_error);
             result.outcome = PassResult::Outcome::Unauthorised;
-            result.last_error = error;
+            result.last_error = status_.last_error;
             break;
         }
         if (a.status < 200 || a.status > 299) {
@@ -556,10 +551,7 @@ bool SyncClient::heartbeat(const nlohmann::json& document) {
         return false;
     }
     if (a.status == 401 || a.status == 403) {
-        status_.authorised = false;
-        status_.last_error = "device not authorised: the platform answered HTTP " + std::to_string(a.status) +
-                             " to the heartbeat; check [platform] token_file and the token the platform team issued";
-        status_.next_attempt.reset();
+        stop_unauthorised(a.status, " to the heartbeat");
         return false;
     }
     return a.status >= 200 && a.status <= 299;

@@ -142,12 +142,15 @@ public:
     std::optional<Clock::time_point> next_attempt() const;
 
     SyncStatus status() const;  // with the outbox's current pending count
+    bool authorised() const { return status_.authorised; }
     // While *flag is true, a transfer in progress stops at once (a failure
     // like any other). For a worker that is asked to stop.
     void abort_when(const std::atomic<bool>* flag);
     const SyncSettings& settings() const { return settings_; }
 
 private:
+    void stop_unauthorised(long http_status, const char* to_what);
+
     struct Http;
     SyncSettings settings_;
     Outbox& outbox_;

@@ -94,7 +94,7 @@ void SyncWorker::run() {
             }
 
             if (const auto due = client->next_attempt()) {
-                if (*due <= clock_.now() && !outbox->pending(1).empty()) {
+                if (*due <= clock_.now() && !outbox->pending_texts(1).empty()) {
                     const PassResult r = client->pass();
                     ++rounds_;
                     if (r.sent + r.rejected > 0)
@@ -118,7 +118,7 @@ void SyncWorker::run() {
                 }
             }
 
-            if (client->status().authorised && clock_.now() >= next_heartbeat && setup_.device) {
+            if (client->authorised() && clock_.now() >= next_heartbeat && setup_.device) {
                 const Clock::time_point at = clock_.now();
                 client->heartbeat(device_status(setup_.device(), outbox->status(clock_.wall()), client->status(),
                                                 clock_.wall()));
