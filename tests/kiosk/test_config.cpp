@@ -53,6 +53,11 @@ void check_defaults(const Config& c) {
     CHECK(c.platform.batch_size == 100);
     CHECK(c.platform.retention_days == 30);
     CHECK(c.platform.max_age_days == 730);
+    CHECK(c.platform.connect_timeout_s == 10);
+    CHECK(c.platform.timeout_s == 30);
+    CHECK(c.platform.backoff_base_s == 2);
+    CHECK(c.platform.backoff_cap_s == 300);
+    CHECK(c.platform.heartbeat_s == 300);
 }
 
 // A fresh X25519 public key, standard base64.
@@ -102,6 +107,11 @@ batch_size = 100                # records per request to the platform, 1 to 1000
 retention_days = 30             # sent records are deleted this long after they were sent, 1 to 730
 max_age_days = 730              # every record is deleted this long after it was made, 1 to 730,
                                 # at least retention_days
+connect_timeout_s = 10          # to reach the platform, 1 to 120
+timeout_s = 30                  # one whole request, answer included, 1 to 600
+backoff_base_s = 2              # after the n-th failure in a row, wait a random time in
+backoff_cap_s = 300             # [0, min(cap, base x 2^(n-1))]; base 1 to 3600, cap base to 86400
+heartbeat_s = 300               # the heartbeat's period, 10 to 86400
 )"));
     }
     SUBCASE("the default configuration object") { check_defaults(Config{}); }
@@ -151,6 +161,11 @@ ca_file = "ca.pem"
 batch_size = 250
 retention_days = 14
 max_age_days = 365
+connect_timeout_s = 5
+timeout_s = 20
+backoff_base_s = 1
+backoff_cap_s = 60
+heartbeat_s = 120
 )",
                                   "vitrine.toml", "/etc/vitrine");
     CHECK(c.platform.base_url == "https://talents.example/api");
@@ -164,6 +179,18 @@ max_age_days = 365
     CHECK(c.platform.retention_days == 14);
     CHECK(c.platform.max_age_days == 365);
     CHECK(c.outbox_file() == fs::path("/var/lib/vitrine/outbox.db"));
+    const platform::SyncSettings sync = c.sync_settings();
+    CHECK(sync.base_url == "https://talents.example/api");
+    CHECK(sync.device_id == "kiosk-01");
+    CHECK(sync.user_agent.starts_with("vitrine/"));
+    CHECK(sync.ca_file == fs::path("/etc/vitrine/ca.pem"));
+    CHECK(sync.batch_size == 250);
+    CHECK(sync.connect_timeout == std::chrono::seconds(5));
+    CHECK(sync.total_timeout == std::chrono::seconds(20));
+    CHECK(sync.backoff_base == std::chrono::seconds(1));
+    CHECK(sync.backoff_cap == std::chrono::seconds(60));
+    CHECK(sync.heartbeat_interval == std::chrono::seconds(120));
+    CHECK(sync.token.empty());  // read from token_file by the sync, never held in the config
 
     SUBCASE("plain http only when allowed") {
         const Config h = parse("[platform]\nallow_insecure_http = true\nbase_url = \"http://127.0.0.1:8080\"\n");
@@ -213,6 +240,12 @@ TEST_CASE("[platform] values that are refused name the file, the line and the ke
          "vitrine.toml:2: platform.seal_public_key: the key decodes to 3 bytes, not 32"},
         {"[platform]\nseal_public_key = \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"\n",
          "vitrine.toml:2: platform.seal_public_key: the key is not a usable X25519 public key"},
+        {"[platform]\nconnect_timeout_s = 0\n", "vitrine.toml:2: platform.connect_timeout_s: must be between 1 and 120"},
+        {"[platform]\ntimeout_s = 601\n", "vitrine.toml:2: platform.timeout_s: must be between 1 and 600"},
+        {"[platform]\nbackoff_base_s = 0\n", "vitrine.toml:2: platform.backoff_base_s: must be between 1 and 3600"},
+        {"[platform]\nbackoff_base_s = 10\nbackoff_cap_s = 5\n",
+         "vitrine.toml:3: platform.backoff_cap_s: must be at least backoff_base_s (10)"},
+        {"[platform]\nheartbeat_s = 9\n", "vitrine.toml:2: platform.heartbeat_s: must be between 10 and 86400"},
         {"[platform]\nretention = 30\n", "vitrine.toml:2: platform.retention: unknown key"},
         {"platform = \"https://p.example\"\n", "vitrine.toml:1: platform: must be a table ([platform])"},
     };
