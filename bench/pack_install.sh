@@ -6,6 +6,7 @@
 # Target: at least 0.8 of the slower limit. Prints a Markdown table.
 #   bench/pack_install.sh BUILD_DIR      (BENCH_PACK_MB=1024, BENCH_RUNS=3)
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 build=$(cd "${1:-build}" && pwd)
 vitrine="$build/kiosk/vitrine"
 mb=${BENCH_PACK_MB:-1024}
@@ -73,3 +74,7 @@ printf '| copy limit: cp -r + sync | %.0f MB/s (%.2f s) | | | | |\n' "$cp_rate" 
 printf '| hash limit: openssl dgst -sha256 | %.0f MB/s (%.2f s) | | | | |\n' "$hash_rate" "$hash_s"
 printf '| vitrine pack install | %.0f MB/s (%.2f s) | %.0f MB/s (slower limit) | %.2f | >= 0.80 | %s |\n' \
   "$install_rate" "$install_s" "$limit" "$ratio" "$([ "$pass" = 1 ] && echo pass || echo FAIL)"
+summary "pack install: $mb MiB in $files files" "$(printf '%.0f MB/s' "$install_rate")" \
+  "$(printf '%.0f MB/s (slower of cp -r + sync, openssl sha256)' "$limit")" "$(printf '%.2f' "$ratio")" '>= 0.80' \
+  "$([ "$pass" = 1 ] && echo pass || echo FAIL)"
+[ "$pass" = 1 ]

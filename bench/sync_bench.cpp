@@ -23,6 +23,7 @@
 #include "platform/record.hpp"
 #include "platform/seal.hpp"
 #include "platform/sync.hpp"
+#include "summary.hpp"
 #include "support/fake_platform.hpp"
 
 #include <fcntl.h>
@@ -412,6 +413,10 @@ int main(int argc, char** argv) {
         std::printf("| %d | %zu | %.3f s | %.0f | %.3f s | %.0f | %.2f | <= 1.5 | %s |\n", r.size,
                     (static_cast<std::size_t>(n) + r.size - 1) / r.size, r.ours.seconds, n / r.ours.seconds,
                     r.theirs.seconds, n / r.theirs.seconds, ratio, pass ? "pass" : "FAIL");
+        bench::summary_row("sync: " + std::to_string(n) + " records in batches of " + std::to_string(r.size),
+                           bench::fmt("%.0f records/s", n / r.ours.seconds),
+                           bench::fmt("%.0f records/s (curl CLI)", n / r.theirs.seconds), bench::fmt("%.2f", ratio),
+                           "time <= 1.5 x", pass ? "pass" : "FAIL");
     }
     // Where the time goes, whatever else the machine runs: CPU seconds of
     // the client (vitrine's thread; the curl process) and of the fake

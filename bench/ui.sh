@@ -20,6 +20,7 @@
 # turn, each run's count and the load beside it (the first pair is also
 # the one that gives the CPU and memory figures).
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 die() { echo "bench/ui: $*" >&2; exit 1; }
 [ $# -le 1 ] || { echo "usage: bench/ui.sh BUILD_DIR" >&2; exit 2; }
@@ -317,6 +318,19 @@ printf '| grid: CPU time of one UI frame (slow swipes) | %s ms (%s s for %s fram
 printf '| grid, swiping: PSS, peak | %s MiB | | | | |\n' "$(mib "$sw_pss_peak")"
 printf '| other processes during the windows: attract, baseline, grid | %s, %s, %s %% of a core | | | | |\n' \
   "$a_other" "$b_other" "$g_other"
+results=()
+row() { summary "$@"; results+=("${6%% *}"); }
+row "first interactive frame, median of $starts starts" "$(printf '%.3f s' "$start_s")" '' '' '< 0.45 s' \
+  "$(passfail "$start_s < 0.45")"
+row 'attract loop: CPU' "$a_cpu % of a core" "$b_cpu % (minimal libmpv render-API program)" "$cpu_ratio" '<= 1.20' \
+  "$(passfail "$cpu_ratio <= 1.2")$([ "$saturated" = 1 ] && echo ' (saturated)')$(noisy "$a_other" "$b_other")"
+row 'attract loop: PSS' "$(mib "$a_pss") MiB" "$(mib "$b_pss") MiB (same program)" "+$pss_extra MiB" \
+  '<= baseline + 40 MiB' "$(passfail "$pss_extra <= 40")$(noisy "$a_other" "$b_other")"
+row "attract loop: video frames dropped, $pairs_n runs" "$a_drops" "$b_drops (same program)" '' '<= baseline' \
+  "$drops_result$(noisy "${a_other_list[@]}" "${b_other_list[@]}")"
+row 'grid, no video: PSS' "$(mib "$g_pss") MiB" '' '' '< 80 MiB' "$(passfail "$g_pss / 1024 < 80")$(noisy "$g_other")"
+row 'grid at rest: CPU' "$g_cpu % of a core" '' '' '< 2 %' "$(passfail "$g_cpu < 2")$(noisy "$g_other")"
+row 'grid: CPU time of one UI frame (build + render, llvmpipe)' "$s_ms ms" '' '' 'reported' '-'
 cat <<NOTE
 
 CPU: utime + stime of all the process's threads (/proc/PID/stat) over the
@@ -352,3 +366,4 @@ could not grow, it drew fewer frames instead, so the CPU ratio understates
 its cost; compare the CPU per frame drawn and the dropped frames.
 NOTE
 fi
+for r in "${results[@]}"; do [ "$r" != FAIL ] || exit 1; done

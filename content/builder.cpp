@@ -49,10 +49,8 @@ BuildResult build_pack(const fs::path& dir) {
     nlohmann::ordered_json doc;
     try {
         doc = nlohmann::ordered_json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        std::string what = e.what();
-        if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-        throw PackError("manifest.json is not valid JSON: " + what);
+    } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
+        throw PackError(not_json_message(e.what()));
     }
     if (!doc.is_object()) throw PackError("manifest: must be an object");
 

@@ -36,6 +36,15 @@ private:
     std::string path_;
 };
 
+// nlohmann's parse errors quote the bytes they stopped at, which may be
+// neither UTF-8 nor printable; the message goes to a screen and into --json
+// documents, which must be UTF-8: invalid bytes become U+FFFD, control
+// characters \xNN.
+std::string shown(const std::string& s) {
+    const std::string quoted = json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+    return printable(json::parse(quoted).get<std::string>());
+}
+
 bool valid_id(std::string_view s) {
     if (s.empty() || s.size() > 64) return false;
     for (std::size_t i = 0; i < s.size(); ++i) {
@@ -87,10 +96,8 @@ public:
         json doc;
         try {
             doc = json::parse(text);
-        } catch (const json::parse_error& e) {
-            std::string what = e.what();
-            if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-            throw PackError("manifest.json is not valid JSON: " + what);
+        } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
+            throw PackError(not_json_message(e.what()));
         }
         Field root;
         expect_object(doc, root);
@@ -484,6 +491,12 @@ const City* Manifest::city(std::string_view id) const {
     for (const auto& c : cities)
         if (c.id == id) return &c;
     return nullptr;
+}
+
+std::string not_json_message(std::string_view parser_error) {
+    std::string what(parser_error);
+    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);  // "[json.exception...] "
+    return "manifest.json is not valid JSON: " + shown(what);
 }
 
 Manifest parse_manifest(std::string_view json) {

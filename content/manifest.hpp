@@ -123,4 +123,8 @@ inline constexpr std::size_t kMaxManifestBytes = 8u << 20;
 // Parses and validates a whole manifest. Throws PackError("<field>: <what>").
 Manifest parse_manifest(std::string_view json);
 
+// The refusal of a manifest.json that the JSON parser refused, from the
+// parser's message: printable UTF-8 whatever bytes the parser quotes.
+std::string not_json_message(std::string_view parser_error);
+
 }  // namespace vitrine::content

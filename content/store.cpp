@@ -169,7 +169,9 @@ void copy_all(const PackDir& src, const Manifest& m, const fs::path& staging, un
 
     auto work = [&] {
         for (std::size_t i; !stop && (i = next++) < files.size();) {
-            const auto& [rel, entry] = *files[i];
+            // Not a structured binding: clang 14 cannot capture one in the lambda below.
+            const std::string& rel = files[i]->first;
+            const FileEntry& entry = files[i]->second;
             try {
                 copy_checked(src, rel, entry, staging / rel, [&](std::uint64_t n) {
                     if (stop) throw PackError("stopped");

@@ -75,7 +75,8 @@ void PackWatcher::start() {
             lk.unlock();
             scan_now();
             lk.lock();
-            cv_.wait_for(lk, options_.interval, [&] { return stopping_; });
+            // A staff request wakes the thread at once.
+            cv_.wait_for(lk, options_.interval, [&] { return stopping_ || !requests_.empty(); });
         }
     });
 }
@@ -125,11 +126,153 @@ void PackWatcher::publish() {
     auto s = std::make_shared<WatcherStatus>();
     for (const auto& [path, seen] : seen_) s->packs.push_back(seen.found);
     s->installed_count = installed_count_;
+    s->last_action_error = last_action_error_;
+    s->last_action_done = last_action_done_;
     std::lock_guard lk(mu_);
+    s->action_pending = running_request_ || !requests_.empty();
+    if (s->action_pending) {  // the outcome shown is the finished action's, none while one waits
+        s->last_action_error.clear();
+        s->last_action_done.clear();
+    }
     status_ = std::move(s);
 }
 
+void PackWatcher::request_install(const fs::path& pack_dir, bool allow_downgrade) {
+    {
+        std::lock_guard lk(mu_);
+        requests_.push_back({Request::Kind::Install, pack_dir, allow_downgrade});
+        auto s = std::make_shared<WatcherStatus>(*status_);
+        s->action_pending = true;
+        s->last_action_error.clear();
+        s->last_action_done.clear();
+        status_ = std::move(s);
+    }
+    cv_.notify_all();
+}
+
+void PackWatcher::request_rollback() {
+    {
+        std::lock_guard lk(mu_);
+        requests_.push_back({Request::Kind::Rollback, {}, false});
+        auto s = std::make_shared<WatcherStatus>(*status_);
+        s->action_pending = true;
+        s->last_action_error.clear();
+        s->last_action_done.clear();
+        status_ = std::move(s);
+    }
+    cv_.notify_all();
+}
+
 void PackWatcher::scan_now() {
+    scan();
+    run_requests();
+    if (options_.auto_install) auto_install();
+    publish();
+}
+
+void PackWatcher::run_requests() {
+    for (;;) {
+        Request r;
+        {
+            std::lock_guard lk(mu_);
+            if (requests_.empty()) return;
+            r = std::move(requests_.front());
+            requests_.erase(requests_.begin());
+            running_request_ = true;
+        }
+        last_action_error_.clear();
+        last_action_done_.clear();
+        try {
+            if (r.kind == Request::Kind::Install)
+                run_install(r);
+            else
+                run_rollback();
+        } catch (const std::exception& e) {  // the disk, not the pack: still the staff's to know
+            last_action_error_ = e.what();
+        }
+        {
+            std::lock_guard lk(mu_);
+            running_request_ = false;
+        }
+        publish();
+    }
+}
+
+void PackWatcher::run_install(const Request& r) {
+    auto it = seen_.find(r.pack_dir);
+    if (it == seen_.end()) {
+        last_action_error_ = "no pack at " + r.pack_dir.string() + " any more: plug the stick in again";
+        return;
+    }
+    FoundPack& f = it->second.found;
+    if (f.state == FoundPack::State::Invalid) {
+        last_action_error_ = "pack at " + r.pack_dir.string() + " cannot be installed: " + f.message;
+        return;
+    }
+    f.relation = relation_to(PackInfo{f.id, f.version, {}, {}, {}}, store_.current());
+    if ((f.relation == Relation::Older || f.relation == Relation::Same) && !r.allow_downgrade) {
+        auto cur = store_.current();
+        last_action_error_ = "pack " + f.id + " version " + std::to_string(f.version) +
+                             (f.relation == Relation::Same
+                                  ? " is already installed: confirm to install it again"
+                                  : " is older than the installed version " +
+                                        std::to_string(cur ? cur->version : 0) + ": confirm the downgrade to go back to it");
+        return;
+    }
+    rolled_back_id_.clear();  // staff chose: automatic installs may follow again
+    install_found(f, r.allow_downgrade);
+    if (f.state == FoundPack::State::Installed)
+        last_action_done_ = f.message;
+    else
+        last_action_error_ = f.message;
+}
+
+void PackWatcher::run_rollback() {
+    std::optional<InstalledPack> before = store_.current();
+    InstalledPack now = store_.rollback();
+    ++installed_count_;
+    if (before) {
+        rolled_back_id_ = before->id;
+        rolled_back_version_ = before->version;
+    }
+    last_action_done_ = "back to " + now.id + " version " + std::to_string(now.version);
+    refresh_relations();
+}
+
+void PackWatcher::install_found(FoundPack& f, bool allow_downgrade) {
+    f.state = FoundPack::State::Installing;
+    f.progress = {};
+    publish();
+    try {
+        InstallOptions opt;
+        opt.allow_downgrade = allow_downgrade;
+        opt.progress = [&](const Progress& p) {
+            // Publishing a snapshot per MiB is cheap next to copying it.
+            f.progress = p;
+            publish();
+        };
+        InstallResult r = store_.install(f.path, options_.trusted, opt);
+        f.state = FoundPack::State::Installed;
+        f.message = "installed " + r.pack.dir_name;
+        ++installed_count_;
+    } catch (const PackError& e) {
+        f.state = FoundPack::State::Failed;
+        f.message = e.what();
+    }
+    refresh_relations();
+}
+
+// After an install or a rollback, every pack seen relates anew to the
+// current one (its state stays: an installed pack that was rolled back is
+// not installed again by itself).
+void PackWatcher::refresh_relations() {
+    std::optional<InstalledPack> cur = store_.current();
+    for (auto& [path, seen] : seen_)
+        if (seen.found.state != FoundPack::State::Invalid)
+            seen.found.relation = relation_to(PackInfo{seen.found.id, seen.found.version, {}, {}, {}}, cur);
+}
+
+void PackWatcher::scan() {
     auto found = find_packs(options_.dirs, options_.max_depth);
     std::map<fs::path, Seen> next;
     for (const auto& dir : found) {
@@ -142,8 +285,9 @@ void PackWatcher::scan_now() {
     }
     seen_ = std::move(next);
     publish();
+}
 
-    if (!options_.auto_install) return;
+void PackWatcher::auto_install() {
     // Highest version first: two sticks with versions 2 and 3 give one install.
     std::vector<FoundPack*> ready;
     for (auto& [path, seen] : seen_)
@@ -154,25 +298,10 @@ void PackWatcher::scan_now() {
         // Only the same pack, newer, or a first pack: another pack id, or an
         // older version, needs a staff member's decision.
         if (f->relation != Relation::Newer && f->relation != Relation::NothingInstalled) continue;
-        f->state = FoundPack::State::Installing;
-        publish();
-        try {
-            InstallOptions opt;
-            opt.progress = [&](const Progress& p) {
-                // Publishing a snapshot per MiB is cheap next to copying it.
-                f->progress = p;
-                publish();
-            };
-            InstallResult r = store_.install(f->path, options_.trusted, opt);
-            f->state = FoundPack::State::Installed;
-            f->message = "installed " + r.pack.dir_name;
-            ++installed_count_;
-        } catch (const PackError& e) {
-            f->state = FoundPack::State::Failed;
-            f->message = e.what();
-        }
+        // Staff rolled back from that version: not again by itself (a later one, yes).
+        if (f->id == rolled_back_id_ && f->version <= rolled_back_version_) continue;
+        install_found(*f, false);
     }
-    publish();
 }
 
 }  // namespace vitrine::content

@@ -2,6 +2,7 @@
 
 #include "content/error.hpp"
 #include "kiosk/commands.hpp"
+#include "kiosk/log.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -25,17 +26,25 @@ const Config& CommandContext::config() {
     return *config_;
 }
 
+// The error line goes through the log: the same text on a terminal, and
+// an error-priority entry when `vitrine run` fails to start under systemd.
+// A message may quote bytes that are not UTF-8 (a path): printed with
+// U+FFFD for them rather than failing to print at all.
 void guarded(CommandContext& ctx, bool json, const std::function<void()>& body) {
+    auto error_document = [](const char* what) {
+        return nlohmann::json{{"ok", false}, {"error", what}}.dump(2, ' ', false,
+                                                                   nlohmann::json::error_handler_t::replace);
+    };
     try {
         body();
     } catch (const ConfigError& e) {
         ctx.exit_code = 1;
-        if (json) std::cout << nlohmann::json{{"ok", false}, {"error", e.what()}}.dump(2) << "\n";
-        std::cerr << "vitrine: configuration error: " << e.what() << "\n";
+        if (json) std::cout << error_document(e.what()) << "\n";
+        log(LogLevel::Error, std::string("configuration error: ") + e.what());
     } catch (const std::runtime_error& e) {  // packs, outbox, scripts, catalogs
         ctx.exit_code = 1;
-        if (json) std::cout << nlohmann::json{{"ok", false}, {"error", e.what()}}.dump(2) << "\n";
-        std::cerr << "vitrine: " << e.what() << "\n";
+        if (json) std::cout << error_document(e.what()) << "\n";
+        log(LogLevel::Error, e.what());
     }
 }
 
@@ -49,6 +58,7 @@ int run_cli(int argc, char** argv) {
     add_pack_commands(app, ctx);
     add_queue_commands(app, ctx);
     add_run_commands(app, ctx);
+    add_staff_commands(app, ctx);
     add_sync_commands(app, ctx);
     try {
         app.parse(argc, argv);

@@ -31,6 +31,7 @@ void guarded(CommandContext& ctx, bool json, const std::function<void()>& body);
 void add_pack_commands(CLI::App& app, CommandContext& ctx);
 void add_queue_commands(CLI::App& app, CommandContext& ctx);
 void add_run_commands(CLI::App& app, CommandContext& ctx);
+void add_staff_commands(CLI::App& app, CommandContext& ctx);
 void add_sync_commands(CLI::App& app, CommandContext& ctx);
 
 }  // namespace vitrine

@@ -1,6 +1,8 @@
 #include "config.hpp"
 
 #include "content/error.hpp"
+#include "content/pack_path.hpp"
+#include "kiosk/pin.hpp"
 
 #include <toml++/toml.h>
 
@@ -17,7 +19,8 @@ public:
     [[noreturn]] void fail(const toml::node* node, std::string_view key, const std::string& what) const {
         std::string where = source_;
         if (node && node->source().begin) where += ":" + std::to_string(node->source().begin.line);
-        throw ConfigError(where + ": " + std::string(key) + ": " + what);
+        // A quoted TOML key may hold any character; the message goes to a screen.
+        throw ConfigError(where + ": " + content::printable(key) + ": " + what);
     }
 
     // Every key of `table` must be one of `known`.
@@ -27,7 +30,8 @@ public:
             for (auto n : known) ok = ok || k.str() == n;
             if (!ok)
                 fail(&v, std::string(prefix) + std::string(k.str()),
-                     prefix.empty() ? "unknown key (the sections are [device], [packs] and [platform]; see the README)"
+                     prefix.empty() ? "unknown key (the sections are [device], [packs], [platform], [staff] and [hours]; "
+                                                   "see the README)"
                                     : "unknown key (see the README for the keys of [" +
                                           std::string(prefix.substr(0, prefix.size() - 1)) + "])");
         }
@@ -79,14 +83,20 @@ private:
     const std::string& source_;
 };
 
-bool valid_device_id(std::string_view s) {
+}  // namespace
+
+bool valid_identifier(std::string_view s) {
     if (s.empty() || s.size() > 64) return false;
     for (char c : s)
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
     return true;
 }
 
-}  // namespace
+bool valid_language_code(std::string_view s) {
+    return s.size() >= 2 && s.size() <= 3 && s.find_first_not_of("abcdefghijklmnopqrstuvwxyz") == std::string::npos;
+}
+
+OpeningHours Config::Hours::hours() const { return parse_hours(open, close); }
 
 Config parse_config(std::string_view text, const std::string& source_name, const std::filesystem::path& base_dir) {
     toml::table root;
@@ -94,33 +104,32 @@ Config parse_config(std::string_view text, const std::string& source_name, const
         root = toml::parse(text, source_name);
     } catch (const toml::parse_error& e) {
         throw ConfigError(source_name + ":" + std::to_string(e.source().begin.line) + ":" +
-                          std::to_string(e.source().begin.column) + ": " + std::string(e.description()));
+                          std::to_string(e.source().begin.column) + ": " + content::printable(e.description()));
     }
     Reader r(source_name);
     Config c;
     c.source = source_name;
-    r.only(root, "", {"device", "packs", "platform"});
+    r.only(root, "", {"device", "packs", "platform", "staff", "hours"});
     auto resolve = [&](const std::string& p) {
         std::filesystem::path path(p);
         return path.is_relative() && !base_dir.empty() ? base_dir / path : path;
     };
 
     if (const toml::table* d = r.section(root, "device")) {
-        r.only(*d, "device.", {"id", "event", "data_dir", "default_language", "idle_timeout_s"});
+        r.only(*d, "device.", {"id", "event", "data_dir", "default_language", "idle_timeout_s", "volume"});
         c.device.id = r.string(*d, "id", "device.id", c.device.id);
-        if (!valid_device_id(c.device.id))
+        if (!valid_identifier(c.device.id))
             r.fail(r.node(*d, "id"), "device.id", "letters, digits, '-', '_' and '.' only, at most 64");
         c.device.event = r.string(*d, "event", "device.event", c.device.event);
-        if (!valid_device_id(c.device.event))
+        if (!valid_identifier(c.device.event))
             r.fail(r.node(*d, "event"), "device.event", "letters, digits, '-', '_' and '.' only, at most 64");
         c.device.data_dir = resolve(r.string(*d, "data_dir", "device.data_dir", c.device.data_dir.string()));
         c.device.default_language = r.string(*d, "default_language", "device.default_language", "fr");
-        const auto& lang = c.device.default_language;
-        if (lang.size() < 2 || lang.size() > 3 ||
-            lang.find_first_not_of("abcdefghijklmnopqrstuvwxyz") != std::string::npos)
+        if (!valid_language_code(c.device.default_language))
             r.fail(r.node(*d, "default_language"), "device.default_language", "a language code like \"fr\"");
         c.device.idle_timeout_s =
             static_cast<int>(r.integer(*d, "idle_timeout_s", "device.idle_timeout_s", 60, 10, 3600));
+        c.device.volume = static_cast<int>(r.integer(*d, "volume", "device.volume", 0, 0, 100));
     }
 
     if (const toml::table* p = r.section(root, "packs")) {
@@ -187,6 +196,36 @@ Config parse_config(std::string_view text, const std::string& source_name, const
         if (pl.max_age_days < pl.retention_days)
             r.fail(r.node(*p, "max_age_days"), "platform.max_age_days",
                    "must be at least retention_days (" + std::to_string(pl.retention_days) + ")");
+    }
+
+    if (const toml::table* s = r.section(root, "staff")) {
+        r.only(*s, "staff.", {"pin_hash", "idle_timeout_s"});
+        c.staff.pin_hash = r.string(*s, "pin_hash", "staff.pin_hash", "");
+        if (!c.staff.pin_hash.empty() && !looks_like_pin_hash(c.staff.pin_hash))
+            r.fail(r.node(*s, "pin_hash"), "staff.pin_hash",
+                   "not a PIN hash (\"$argon2id$...\"): write it with `vitrine staff set-pin`, or leave it empty");
+        c.staff.idle_timeout_s =
+            static_cast<int>(r.integer(*s, "idle_timeout_s", "staff.idle_timeout_s", 120, 10, 3600));
+    }
+
+    if (const toml::table* h = r.section(root, "hours")) {
+        r.only(*h, "hours.", {"open", "close", "wake_s"});
+        c.hours.open = r.string(*h, "open", "hours.open", "");
+        c.hours.close = r.string(*h, "close", "hours.close", "");
+        try {
+            (void)c.hours.hours();
+        } catch (const std::invalid_argument& e) {
+            // Name the key that is wrong, or the one set without the other.
+            bool open_ok = true;
+            try {
+                parse_hours(c.hours.open, "24:00");
+            } catch (const std::invalid_argument&) {
+                open_ok = false;
+            }
+            const char* key = c.hours.open.empty() ? "close" : (c.hours.close.empty() || !open_ok) ? "open" : "close";
+            r.fail(r.node(*h, key), std::string("hours.") + key, e.what());
+        }
+        c.hours.wake_s = static_cast<int>(r.integer(*h, "wake_s", "hours.wake_s", 120, 5, 3600));
     }
     return c;
 }

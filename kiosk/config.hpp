@@ -3,6 +3,7 @@
 // a wrong type is a ConfigError naming the file, the line and the key.
 #pragma once
 #include "content/minisign.hpp"
+#include "kiosk/hours.hpp"
 #include "platform/outbox.hpp"
 #include "platform/seal.hpp"
 #include "platform/sync.hpp"
@@ -28,6 +29,7 @@ struct Config {
         std::filesystem::path data_dir = "/var/lib/vitrine";
         std::string default_language = "fr";
         int idle_timeout_s = 60;
+        int volume = 0;  // 0..100: showcase films' sound; the attract loop stays muted
     } device;
 
     struct Packs {
@@ -53,6 +55,17 @@ struct Config {
         int heartbeat_s = 300;
     } platform;
 
+    struct Staff {
+        std::string pin_hash;  // "": staff mode cannot be entered
+        int idle_timeout_s = 120;  // leave staff mode after that long untouched
+    } staff;
+
+    struct Hours {
+        std::string open, close;  // "HH:MM"; both "": always open
+        int wake_s = 120;  // how long a touch wakes a dark kiosk
+        OpeningHours hours() const;
+    } hours;
+
     std::string source;  // the file it came from, or "(defaults)"
 
     std::filesystem::path outbox_file() const { return device.data_dir / "outbox.db"; }
@@ -62,6 +75,11 @@ struct Config {
 };
 
 inline constexpr const char* kDefaultConfigPath = "/etc/vitrine/vitrine.toml";
+
+// device.id and device.event: letters, digits, '-', '_' and '.', 1 to 64.
+bool valid_identifier(std::string_view s);
+// device.default_language: two or three lowercase letters.
+bool valid_language_code(std::string_view s);
 
 // `source_name` names the text in errors. Relative paths in the file are
 // resolved against `base_dir`.

@@ -2,6 +2,11 @@
 
 #include "content/store.hpp"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/statvfs.h>
 
 #include <cmath>
@@ -29,6 +34,31 @@ platform::DeviceInfo device_info(const Config& config) {
     double up = 0;
     if (std::ifstream("/proc/uptime") >> up) d.uptime = std::chrono::seconds(static_cast<long long>(std::floor(up)));
     return d;
+}
+
+std::vector<std::string> network_addresses() {
+    std::vector<std::string> out;
+    ifaddrs* list = nullptr;
+    if (::getifaddrs(&list) != 0) return out;
+    for (ifaddrs* a = list; a; a = a->ifa_next) {
+        if (!a->ifa_addr || !(a->ifa_flags & IFF_UP) || (a->ifa_flags & IFF_LOOPBACK)) continue;
+        char text[INET6_ADDRSTRLEN] = {};
+        const int family = a->ifa_addr->sa_family;
+        if (family == AF_INET) {
+            const auto* in = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
+            if (!::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text)) continue;
+        } else if (family == AF_INET6) {
+            const auto* in6 = reinterpret_cast<const sockaddr_in6*>(a->ifa_addr);
+            // fe80:: addresses need the interface to be reached: no use to staff.
+            if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) || IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr)) continue;
+            if (!::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text)) continue;
+        } else {
+            continue;  // AF_PACKET: the link layer, no address to show
+        }
+        out.push_back(std::string(a->ifa_name) + " " + text);
+    }
+    ::freeifaddrs(list);
+    return out;
 }
 
 }  // namespace vitrine

@@ -9,6 +9,8 @@
 // and never waits for a decoder except in the destructor.
 #include "images.hpp"
 
+#include "kiosk/log.hpp"
+
 #include <GLES3/gl3.h>
 #include <stb_image.h>
 #include <stb_image_resize.h>
@@ -165,7 +167,7 @@ struct ImageCache::Impl {
     // comparison.
     void check_ui_thread(const char* method) const {
         if (std::this_thread::get_id() == ui_thread) return;
-        std::fprintf(stderr, "vitrine: ImageCache::%s called off the UI thread\n", method);
+        vitrine::log(LogLevel::Error, std::string("ImageCache::") + method + " called off the UI thread");
         std::abort();
     }
 

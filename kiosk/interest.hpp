@@ -50,6 +50,8 @@ public:
     // when neither has one (then the kiosk offers no call to action).
     std::string url_template(const content::Manifest& m) const;
     bool available(const content::Manifest& m) const { return m.interest && !url_template(m).empty(); }
+    // Staff changed the event id: the records made from now on carry it.
+    void set_event(std::string event) { options_.event = std::move(event); }
 
     // Starts over on the first question; `from_showcase` is "" from the grid.
     void start(const content::Manifest& m, const std::string& from_showcase);

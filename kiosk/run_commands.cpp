@@ -2,6 +2,7 @@
 #include "content/catalogue.hpp"
 #include "kiosk/commands.hpp"
 #include "kiosk/i18n.hpp"
+#include "kiosk/local_settings.hpp"
 #include "kiosk/ui/app.hpp"
 
 #include <cstdlib>
@@ -137,7 +138,9 @@ void add_run_commands(CLI::App& app, CommandContext& ctx) {
                     o.script_source = *script;
                     o.shots_dir = fs::current_path();
                 }
-                ctx.exit_code = ui::run_app(ctx.config(), o);
+                Config config = ctx.config();
+                apply_local_settings(config);  // what staff set on the screen
+                ctx.exit_code = ui::run_app(config, o);
             });
         });
     }
@@ -149,7 +152,8 @@ void add_run_commands(CLI::App& app, CommandContext& ctx) {
         cmd->add_flag("--portrait", *portrait, "the portrait layout (1080x1920)");
         cmd->callback([&ctx, out, portrait] {
             guarded(ctx, false, [&] {
-                const Config& config = ctx.config();
+                Config config = ctx.config();
+                apply_local_settings(config);
                 ui::AppOptions o;
                 o.headless = true;
                 o.width = *portrait ? 1080 : 1920;

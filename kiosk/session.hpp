@@ -69,6 +69,14 @@ public:
     void offer_pack(std::shared_ptr<const content::LoadedPack> pack);
     bool pack_pending() const { return pending_ != nullptr; }
 
+    // Staff mode opens or closes, or the screen goes dark: the visit ends
+    // as an idle reset ends it (everything forgotten, the attract loop).
+    void end_visit() { reset(); }
+    // Staff chose another default language: it is the language of every
+    // visit from the next reset on.
+    void set_default_language(const std::string& lang) { options_.default_language = lang; }
+    const std::string& default_language() const { return options_.default_language; }
+
     Screen screen() const { return screen_; }
     const std::string& language() const { return language_; }
     const content::Filter& filter() const { return filter_; }

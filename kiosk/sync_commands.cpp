@@ -2,6 +2,7 @@
 // device status document the heartbeat sends.
 #include "kiosk/commands.hpp"
 #include "kiosk/device_info.hpp"
+#include "kiosk/local_settings.hpp"
 #include "platform/clock.hpp"
 #include "platform/status.hpp"
 #include "platform/sync.hpp"
@@ -78,7 +79,8 @@ void add_sync_commands(CLI::App& app, CommandContext& ctx) {
         cmd->add_flag("--json", *as_json, "print the document as JSON on stdout");
         cmd->callback([&ctx, as_json] {
             guarded(ctx, *as_json, [&] {
-                const Config& c = ctx.config();
+                Config c = ctx.config();
+                apply_local_settings(c);  // the event staff set on the screen
                 const auto now = system_clock::now();
                 OutboxStatus queue = OutboxStatus::none();
                 SyncStatus sync;

@@ -10,6 +10,7 @@
 //
 // This header must never include mpv or GL headers: the UI includes it.
 #pragma once
+#include "kiosk/log.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -23,7 +24,7 @@ namespace vitrine {
 
 class VideoPlayer {
 public:
-    enum class LogLevel { Error, Warning };
+    using LogLevel = vitrine::LogLevel;  // mpv's errors and warnings: Error or Warning
     // prefix is mpv's module ("ffmpeg/demuxer", "cplayer" ...); text has no
     // trailing newline.
     using LogSink = std::function<void(LogLevel, const std::string& prefix, const std::string& text)>;

@@ -483,7 +483,7 @@ std::int64_t Outbox::purge(system_clock::time_point now) {
     return sqlite3_changes64(db_);
 }
 
-std::int64_t Outbox::export_jsonl(const fs::path& file) const {
+std::string Outbox::export_text(std::int64_t* records) const {
     std::string data;
     std::int64_t n = 0;
     for (const auto& r : list({State::Pending, State::Rejected})) {
@@ -491,6 +491,13 @@ std::int64_t Outbox::export_jsonl(const fs::path& file) const {
         data += '\n';
         ++n;
     }
+    if (records) *records = n;
+    return data;
+}
+
+std::int64_t Outbox::export_jsonl(const fs::path& file) const {
+    std::int64_t n = 0;
+    const std::string data = export_text(&n);
     fs::path tmp = file;
     tmp += ".tmp";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

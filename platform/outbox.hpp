@@ -113,6 +113,9 @@ public:
     // sealed), written to a temporary file, fsynced and renamed over `file`.
     // Returns how many records were written.
     std::int64_t export_jsonl(const std::filesystem::path& file) const;
+    // What export_jsonl writes, in memory (the USB export checks the space
+    // it needs first); `records` receives how many lines it holds.
+    std::string export_text(std::int64_t* records = nullptr) const;
 
     int schema_version() const;
     const std::filesystem::path& file() const { return file_; }

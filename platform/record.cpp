@@ -169,7 +169,11 @@ bool parse_rfc3339(const std::string& s, system_clock::time_point& out) {
         for (; digits < 3; ++digits) ms *= 10;
     }
     if (i + 1 != s.size() || s[i] != 'Z') return false;
-    out = sys_days(ymd) + hours(h) + minutes(mi) + seconds(sec) + milliseconds(ms);
+    const sys_time<milliseconds> t = sys_days(ymd) + hours(h) + minutes(mi) + seconds(sec) + milliseconds(ms);
+    // system_clock counts nanoseconds in 64 bits: from 1677 to 2262 only.
+    if (t < ceil<milliseconds>(system_clock::time_point::min()) || t > floor<milliseconds>(system_clock::time_point::max()))
+        return false;
+    out = t;
     return true;
 }
 

@@ -59,7 +59,8 @@ nlohmann::json to_json(const Record& r);
 Record record_from_json(const nlohmann::json& j);
 
 std::string rfc3339(std::chrono::system_clock::time_point t);  // "2026-01-05T09:00:00.000Z"
-// "YYYY-MM-DDTHH:MM:SS[.fraction]Z" into `out`; false if `s` is anything else.
+// "YYYY-MM-DDTHH:MM:SS[.fraction]Z" into `out`; false if `s` is anything
+// else or a time system_clock cannot hold (before 1677 or after 2262).
 bool parse_rfc3339(const std::string& s, std::chrono::system_clock::time_point& out);
 
 }  // namespace vitrine::platform

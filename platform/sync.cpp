@@ -297,11 +297,13 @@ std::optional<seconds> parse_retry_after(std::string_view value, system_clock::t
         return seconds(n);
     }
     // An HTTP-date ("Sun, 06 Nov 1994 08:49:37 GMT"); libcurl parses it.
+    // In seconds: a date far ahead (curl_getdate takes five-digit years)
+    // would overflow system_clock's nanoseconds.
     const time_t when = curl_getdate(v.c_str(), nullptr);
     if (when == -1) return std::nullopt;
-    const seconds wait = std::max(seconds(0), duration_cast<seconds>(system_clock::from_time_t(when) - now));
-    if (wait > max) return std::nullopt;
-    return wait;
+    const std::int64_t now_s = duration_cast<seconds>(now.time_since_epoch()).count();
+    if (when > now_s + max.count()) return std::nullopt;
+    return seconds(std::max<std::int64_t>(0, when - now_s));
 }
 
 std::string idempotency_key(const std::vector<std::string>& ids) {
@@ -325,6 +327,36 @@ nlohmann::json batch_body(const std::string& device_id, const std::vector<Record
     return {{"device_id", device_id}, {"records", std::move(list)}};
 }
 
+BatchAnswer parse_batch_answer(std::string_view body, const std::vector<std::string>& sent_ids) {
+    BatchAnswer out;
+    const nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+    const bool shaped = j.is_object() && j.contains("accepted") && j["accepted"].is_array() &&
+                        (!j.contains("rejected") || j["rejected"].is_array());
+    if (!shaped) {
+        out.error = "the platform's answer is not the expected JSON: " + excerpt(body);
+        out.missing = sent_ids;
+        return out;
+    }
+    const std::set<std::string, std::less<>> in_batch(sent_ids.begin(), sent_ids.end());
+    std::set<std::string, std::less<>> accounted;
+    for (const auto& id : j["accepted"])
+        if (id.is_string() && in_batch.count(id.get_ref<const std::string&>()) &&
+            accounted.insert(id.get<std::string>()).second)
+            out.accepted.push_back(id.get<std::string>());
+    if (j.contains("rejected"))
+        for (const auto& r : j["rejected"]) {
+            if (!r.is_object() || !r.contains("id") || !r["id"].is_string()) continue;
+            const std::string& id = r["id"].get_ref<const std::string&>();
+            if (!in_batch.count(id) || !accounted.insert(id).second) continue;
+            std::string reason = r.contains("reason") && r["reason"].is_string() ? r["reason"].get<std::string>()
+                                                                               : std::string();
+            out.rejected.emplace_back(id, reason.empty() ? "rejected by the platform (no reason given)" : reason);
+        }
+    for (const auto& id : sent_ids)
+        if (!accounted.count(id)) out.missing.push_back(id);
+    return out;
+}
+
 nlohmann::json to_json(const SyncStatus& s) {
     return {{"configured", s.configured},
             {"authorised", s.authorised},
@@ -337,9 +369,14 @@ nlohmann::json to_json(const SyncStatus& s) {
 
 SyncStatus sync_status_from(const nlohmann::json& j) {
     SyncStatus s;
-    s.configured = j.value("configured", false);
-    s.authorised = j.value("authorised", true);
-    s.online = j.value("online", false);
+    // Not json::value(), which throws on a value of another type.
+    auto flag = [&j](const char* key, bool otherwise) {
+        auto it = j.find(key);
+        return it != j.end() && it->is_boolean() ? it->get<bool>() : otherwise;
+    };
+    s.configured = flag("configured", false);
+    s.authorised = flag("authorised", true);
+    s.online = flag("online", false);
     s.last_success = time_from(j, "last_success");
     s.last_attempt = time_from(j, "last_attempt");
     s.next_attempt = time_from(j, "next_attempt");
@@ -498,40 +535,19 @@ PassResult SyncClient::pass() {
             break;
         }
 
-        // 200: {accepted: [ids], rejected: [{id, reason}]}; anything else is not an answer.
-        const nlohmann::json j = nlohmann::json::parse(a.body, nullptr, false);
-        const bool shaped = j.is_object() && j.contains("accepted") && j["accepted"].is_array() &&
-                            (!j.contains("rejected") || j["rejected"].is_array());
-        if (!shaped) {
-            fail(ids, "the platform's answer is not the expected JSON: " + excerpt(a.body));
+        // 200: {accepted, rejected}; anything else is not an answer.
+        BatchAnswer answer = parse_batch_answer(a.body, ids);
+        if (!answer.error.empty()) {
+            fail(ids, answer.error);
             break;
         }
-        const std::set<std::string> in_batch(ids.begin(), ids.end());
-        std::set<std::string> accounted;
-        std::vector<std::string> accepted;
-        for (const auto& id : j["accepted"])
-            if (id.is_string() && in_batch.count(id.get<std::string>()) && accounted.insert(id.get<std::string>()).second)
-                accepted.push_back(id);
-        std::vector<std::pair<std::string, std::string>> rejected;
-        if (j.contains("rejected"))
-            for (const auto& r : j["rejected"]) {
-                if (!r.is_object() || !r.contains("id") || !r["id"].is_string()) continue;
-                const std::string id = r["id"];
-                if (!in_batch.count(id) || !accounted.insert(id).second) continue;
-                std::string reason = r.contains("reason") && r["reason"].is_string() ? r["reason"].get<std::string>()
-                                                                                   : std::string();
-                rejected.emplace_back(id, reason.empty() ? "rejected by the platform (no reason given)" : reason);
-            }
-        std::vector<std::string> missing;
-        for (const auto& id : ids)
-            if (!accounted.count(id)) missing.push_back(id);
-        if (missing.empty()) {
-            deferred = Marks{std::move(accepted), std::move(rejected)};
+        if (answer.missing.empty()) {
+            deferred = Marks{std::move(answer.accepted), std::move(answer.rejected)};
             after = batch.back().position;
         } else {
-            write_marks({std::move(accepted), std::move(rejected)});
-            fail(missing, "the platform's answer does not account for " + std::to_string(missing.size()) + " of " +
-                              std::to_string(ids.size()) + " records; they will be sent again");
+            write_marks({std::move(answer.accepted), std::move(answer.rejected)});
+            fail(answer.missing, "the platform's answer does not account for " + std::to_string(answer.missing.size()) +
+                                     " of " + std::to_string(ids.size()) + " records; they will be sent again");
             break;
         }
         backoff_.reset();

@@ -86,6 +86,18 @@ std::string idempotency_key(const std::vector<std::string>& ids);
 // The body of POST /v1/records:batch.
 nlohmann::json batch_body(const std::string& device_id, const std::vector<Record>& records);
 
+// What a 200 answer to a batch says about the records sent in it
+// (`sent_ids`). Only the sent ids count: an id named twice counts once
+// (the first mention wins), an id that was not sent is ignored. Never
+// throws on any body.
+struct BatchAnswer {
+    std::string error;  // "" when the body is {accepted: [...], rejected: [...]}; else what it is, for the status line
+    std::vector<std::string> accepted;
+    std::vector<std::pair<std::string, std::string>> rejected;  // id, reason (never empty)
+    std::vector<std::string> missing;  // sent but named nowhere: to send again (all of them when error is set)
+};
+BatchAnswer parse_batch_answer(std::string_view body, const std::vector<std::string>& sent_ids);
+
 // What the sync knows, for the staff screen, the heartbeat and `vitrine
 // status`. A copy; the worker publishes a new one after each change.
 struct SyncStatus {

@@ -28,6 +28,15 @@ void SyncWorker::poke() {
     wake_.notify_all();
 }
 
+void SyncWorker::sync_now() {
+    {
+        std::lock_guard lock(mutex_);
+        poked_ = true;
+        forced_ = true;
+    }
+    wake_.notify_all();
+}
+
 std::shared_ptr<const SyncStatus> SyncWorker::status() const {
     std::lock_guard lock(mutex_);
     return status_;
@@ -57,8 +66,8 @@ void SyncWorker::run() {
     Clock::time_point next_purge = clock_.now();
 
     std::string last_said;
-    auto say = [&](const std::string& line) {
-        if (setup_.log && line != last_said) setup_.log("sync: " + line);
+    auto say = [&](SyncLogLevel level, const std::string& line) {
+        if (setup_.log && line != last_said) setup_.log(level, "sync: " + line);
         last_said = line;
     };
     auto failed_setup = [&](const std::string& error) {
@@ -66,10 +75,15 @@ void SyncWorker::run() {
         s.configured = true;
         s.last_error = error;
         publish(std::move(s));
-        say(error);
+        say(SyncLogLevel::Error, error);
     };
 
     while (!stop_) {
+        bool forced = false;
+        {
+            std::lock_guard lock(mutex_);
+            std::swap(forced, forced_);
+        }
         const Clock::time_point now = clock_.now();
         Clock::time_point wake = now + setup_.recheck;
         try {
@@ -94,13 +108,14 @@ void SyncWorker::run() {
             }
 
             if (const auto due = client->next_attempt()) {
-                if (*due <= clock_.now() && !outbox->pending_texts(1).empty()) {
+                if ((forced || *due <= clock_.now()) && !outbox->pending_texts(1).empty()) {
                     const PassResult r = client->pass();
                     ++rounds_;
                     if (r.sent + r.rejected > 0)
-                        say("sent " + std::to_string(r.sent) + ", rejected " + std::to_string(r.rejected) + ", " +
-                            std::to_string(r.remaining) + " pending");
-                    if (!r.last_error.empty()) say(r.last_error);
+                        say(SyncLogLevel::Info, "sent " + std::to_string(r.sent) + ", rejected " +
+                                                    std::to_string(r.rejected) + ", " + std::to_string(r.remaining) +
+                                                    " pending");
+                    if (!r.last_error.empty()) say(SyncLogLevel::Warning, r.last_error);
                     publish(client->status());
                     if (r.sent + r.rejected > 0) next_heartbeat = now;  // tell the platform the new queue depth
                 }
@@ -112,7 +127,7 @@ void SyncWorker::run() {
                     fresh = read_token_file(setup_.token_file);
                 } catch (const SyncConfigError&) {
                 }
-                if (!fresh.empty() && fresh != token) {
+                if (forced || (!fresh.empty() && fresh != token)) {
                     client.reset();
                     continue;
                 }

@@ -17,6 +17,10 @@
 
 namespace vitrine::platform {
 
+// How much a line of the worker's log matters; the application maps it onto
+// its own log's priorities.
+enum class SyncLogLevel { Error, Warning, Info };
+
 struct SyncWorkerSetup {
     SyncSettings settings;                  // its token is read from token_file
     std::filesystem::path token_file;       // re-read after a 401/403: a new token resumes syncing
@@ -24,7 +28,10 @@ struct SyncWorkerSetup {
     OutboxOptions outbox_options;
     std::function<DeviceInfo()> device;     // for the heartbeat; called on the worker thread
     std::chrono::seconds recheck{60};       // how often to look again when nothing else is due
-    std::function<void(const std::string&)> log;  // one line per outcome that changed; never a token
+    // One line per outcome that changed; never a token. Error: the worker
+    // cannot run (token file, outbox); Warning: a pass failed;
+    // Info: records sent.
+    std::function<void(SyncLogLevel, const std::string&)> log;
 };
 
 class SyncWorker {
@@ -37,6 +44,9 @@ public:
 
     // Look again now: a record was committed, or the clock was moved.
     void poke();
+    // Staff asked for it: a pass now, whatever the back-off or a Retry-After
+    // said; while unauthorised, the token file is read again and tried once.
+    void sync_now();
     // The latest snapshot (never null).
     std::shared_ptr<const SyncStatus> status() const;
     // How many passes and heartbeats it made (tests wait on it).
@@ -52,6 +62,7 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     bool poked_ = false;
+    bool forced_ = false;  // sync_now() was called
     std::atomic<bool> stop_{false};
     std::atomic<std::uint64_t> rounds_{0};
     std::shared_ptr<const SyncStatus> status_;

@@ -7,8 +7,14 @@
 #include "kiosk/device_info.hpp"
 #include "kiosk/i18n.hpp"
 #include "kiosk/images.hpp"
+#include "kiosk/log.hpp"
+#include "kiosk/service.hpp"
+#include "kiosk/hours.hpp"
+#include "kiosk/local_settings.hpp"
 #include "kiosk/session.hpp"
+#include "kiosk/staff.hpp"
 #include "kiosk/ui/screens.hpp"
+#include "kiosk/ui/staff_screen.hpp"
 #include "kiosk/ui/widgets.hpp"
 #include "kiosk/video.hpp"
 #include "platform/outbox.hpp"
@@ -34,6 +40,9 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <tuple>
 
 namespace fs = std::filesystem;
@@ -41,8 +50,6 @@ using namespace std::chrono_literals;
 
 namespace vitrine::ui {
 namespace {
-
-void log(const std::string& line) { std::cerr << "vitrine: " << line << "\n"; }
 
 // Seconds since this process started (the kernel's clock, in ticks).
 double process_age() {
@@ -114,6 +121,32 @@ private:
     std::vector<State> pending_;
 };
 
+// Where a finger or the left mouse button went down, in window pixels.
+std::optional<ImVec2> press_at(const SDL_Event& e, ImVec2 display) {
+    if (e.type == SDL_MOUSEBUTTONDOWN && e.button.which != SDL_TOUCH_MOUSEID && e.button.button == SDL_BUTTON_LEFT)
+        return ImVec2{float(e.button.x), float(e.button.y)};
+    if (e.type == SDL_FINGERDOWN) return ImVec2{e.tfinger.x * display.x, e.tfinger.y * display.y};
+    return std::nullopt;
+}
+
+bool is_pointer(const SDL_Event& e) {
+    switch (e.type) {
+    case SDL_MOUSEMOTION:
+    case SDL_MOUSEBUTTONDOWN:
+    case SDL_MOUSEBUTTONUP:
+    case SDL_MOUSEWHEEL:
+    case SDL_FINGERDOWN:
+    case SDL_FINGERMOTION:
+    case SDL_FINGERUP: return true;
+    }
+    return false;
+}
+
+bool is_release(const SDL_Event& e) {
+    return (e.type == SDL_MOUSEBUTTONUP && e.button.which != SDL_TOUCH_MOUSEID && e.button.button == SDL_BUTTON_LEFT) ||
+           e.type == SDL_FINGERUP;
+}
+
 class Kiosk {
 public:
     Kiosk(const Config& config, const AppOptions& options) : config_(config), options_(options) {}
@@ -125,7 +158,16 @@ private:
     void shutdown();
     void frame();
     void direct_video();
+    void release_video();
     VideoPlayer& video();
+    // Staff mode and opening hours.
+    void on_press(ImVec2 at);
+    void follow_staff();
+    StaffContext staff_context();
+    std::string change_settings(const LocalSettings& change);
+    bool should_be_dark() const;
+    void dark_frame();
+    int install_permille() const;
     void check_new_pack();
     void open_outbox();
     void start_sync();
@@ -141,6 +183,7 @@ private:
 
     const Config& config_;
     AppOptions options_;
+    ServiceNotifier service_;
     SDL_Window* window_ = nullptr;
     SDL_GLContext gl_ = nullptr;
     int width_ = 0, height_ = 0;
@@ -173,6 +216,23 @@ private:
     std::string pack_shown_;
     std::string video_key_;  // what the player was last told to play
     bool animating_ = true;
+
+    // Staff mode: entered by a gesture and a PIN; what staff change on screen
+    // is saved in settings.json and applied at once.
+    StaffMode staff_{StaffOptions{config_.staff.pin_hash, std::chrono::seconds(config_.staff.idle_timeout_s)}, clock_};
+    StaffScreen staff_screen_;
+    std::uint64_t staff_entries_ = 0, staff_exits_ = 0;  // of staff_, as last seen
+    LocalSettings settings_;      // as saved
+    std::string event_;           // the event id records carry now
+    mutable std::mutex event_mutex_;  // event_ is read by the sync worker's heartbeat too
+    int volume_ = 0;              // showcase films' volume, percent
+    bool restart_ = false;        // staff asked for it: the loop ends with exit status 75
+
+    // Opening hours: outside them the screen is dark until a touch wakes it.
+    OpeningHours hours_;
+    bool dark_ = false, dark_drawn_ = false;
+    bool swallow_press_ = false;  // the touch that woke the screen, until it is lifted
+    Clock::time_point awake_until_{};
     std::uint64_t frames_ = 0;
     GLsync last_fence_ = nullptr;
     int settle_frames_ = 2;
@@ -191,7 +251,7 @@ bool Kiosk::start() {
     SDL_SetHint(SDL_HINT_TOUCH_MOUSE_EVENTS, "0");  // fingers are handled as fingers
     SDL_SetHint(SDL_HINT_MOUSE_TOUCH_EVENTS, "0");
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
-        log(std::string("cannot start the display: ") + SDL_GetError());
+        log(LogLevel::Error, std::string("cannot start the display: ") + SDL_GetError());
         return false;
     }
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_ES);
@@ -213,12 +273,12 @@ bool Kiosk::start() {
     }
     window_ = SDL_CreateWindow("Vitrine", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h, flags);
     if (!window_) {
-        log(std::string("cannot open the window: ") + SDL_GetError());
+        log(LogLevel::Error, std::string("cannot open the window: ") + SDL_GetError());
         return false;
     }
     gl_ = SDL_GL_CreateContext(window_);
     if (!gl_) {
-        log(std::string("cannot create an OpenGL ES 3 context: ") + SDL_GetError());
+        log(LogLevel::Error, std::string("cannot create an OpenGL ES 3 context: ") + SDL_GetError());
         return false;
     }
     SDL_GL_MakeCurrent(window_, gl_);
@@ -228,7 +288,7 @@ bool Kiosk::start() {
     wake_event_ = SDL_RegisterEvents(1);
     wake_ = SDL_CreateSemaphore(0);
     if (!wake_) {
-        log(std::string("cannot start: ") + SDL_GetError());
+        log(LogLevel::Error, std::string("cannot start: ") + SDL_GetError());
         return false;
     }
 
@@ -239,6 +299,13 @@ bool Kiosk::start() {
     ImGui_ImplOpenGL3_Init("#version 300 es");
     setup_style_and_fonts(static_cast<float>(std::min(width_, height_)) / 1080.f);
 
+    // The config comes with the staff's settings applied over it (`vitrine run`).
+    event_ = config_.device.event;
+    volume_ = config_.device.volume;
+    settings_ = load_local_settings(config_.device.data_dir);
+    hours_ = config_.hours.hours();
+    if (!staff_.enabled())
+        log(LogLevel::Notice, "staff mode cannot be entered: no [staff] pin_hash (set one with vitrine staff set-pin)");
     try {
         catalogs_ = std::make_unique<Catalogs>(Catalogs::load(options_.assets_dir / "i18n", config_.device.default_language));
         SessionOptions so;
@@ -254,7 +321,7 @@ bool Kiosk::start() {
         services.stats = &stats_;
         session_ = std::make_unique<Session>(so, content::load_current(store_), clock_, std::move(services));
     } catch (const std::exception& e) {
-        log(e.what());
+        log(LogLevel::Error, e.what());
         return false;
     }
     ImageCache::Options io;
@@ -263,15 +330,15 @@ bool Kiosk::start() {
         e.type = ev;
         if (SDL_PushEvent(&e) == 1) SDL_SemPost(sem);
     };
-    io.log = log;
+    io.log = [](const std::string& line) { log(LogLevel::Warning, line); };  // a picture that cannot be shown
     images_ = std::make_unique<ImageCache>(io);
+    pack_shown_ = session_->pack().dir_name;  // else the first visit's pictures go at its end
     VideoPlayer::Options& vo = video_options_;
     vo.audio_output = options_.headless ? "null" : "auto";
     if (options_.headless) vo.hwdec = "no";  // nothing to probe on a machine with no display
     vo.wake = [sem = wake_] { SDL_SemPost(sem); };
-    vo.log = [](VideoPlayer::LogLevel level, const std::string& prefix, const std::string& text) {
-        log(std::string(level == VideoPlayer::LogLevel::Error ? "video error: " : "video warning: ") + prefix + ": " +
-            text);
+    vo.log = [](LogLevel level, const std::string& prefix, const std::string& text) {
+        log(level, std::string(level == LogLevel::Error ? "video error: " : "video warning: ") + prefix + ": " + text);
     };
     video();  // the attract loop plays at once
 
@@ -283,12 +350,13 @@ bool Kiosk::start() {
     start_sync();
     installs_seen_ = watcher_->status()->installed_count;
     if (!config_.packs.trusted_keys.empty()) watcher_->start();
-    log("started on " + std::string(SDL_GetCurrentVideoDriver()) + ", " + std::to_string(width_) + "x" +
+    log(LogLevel::Info, "started on " + std::string(SDL_GetCurrentVideoDriver()) + ", " + std::to_string(width_) + "x" +
         std::to_string(height_) + ", pack " + session_->pack().dir_name);
     return true;
 }
 
 void Kiosk::shutdown() {
+    service_.stopping();
     if (session_) session_->interest().end();
     flush_stats(true);
     sync_.reset();  // cuts a transfer short: what was not acknowledged stays pending
@@ -320,7 +388,8 @@ void Kiosk::open_outbox() {
     try {
         outbox_ = std::make_unique<platform::Outbox>(config_.outbox_file(), config_.outbox_options());
     } catch (const std::exception& e) {
-        log(std::string("the outbox cannot be used, visitors' interest will not be saved: ") + e.what());
+        log(LogLevel::Error,
+            std::string("the outbox cannot be used, visitors' interest will not be saved: ") + e.what());
     }
 }
 
@@ -328,7 +397,7 @@ void Kiosk::open_outbox() {
 // never waits for the network.
 void Kiosk::start_sync() {
     if (config_.platform.base_url.empty()) {
-        log("no platform configured ([platform] base_url): records stay in the outbox");
+        log(LogLevel::Notice, "no platform configured ([platform] base_url): records stay in the outbox");
         return;
     }
     platform::SyncWorkerSetup setup;
@@ -336,8 +405,18 @@ void Kiosk::start_sync() {
     setup.token_file = config_.platform.token_file;
     setup.outbox_file = config_.outbox_file();
     setup.outbox_options = config_.outbox_options();
-    setup.device = [&config = config_] { return device_info(config); };
-    setup.log = log;
+    setup.device = [this] {
+        platform::DeviceInfo d = device_info(config_);
+        std::lock_guard lock(event_mutex_);
+        d.event = event_;  // staff may have changed it
+        return d;
+    };
+    setup.log = [](platform::SyncLogLevel level, const std::string& line) {
+        log(level == platform::SyncLogLevel::Error     ? LogLevel::Error
+            : level == platform::SyncLogLevel::Warning ? LogLevel::Warning
+                                                       : LogLevel::Info,
+            line);
+    };
     sync_ = std::make_unique<platform::SyncWorker>(std::move(setup), clock_);
 }
 
@@ -346,19 +425,19 @@ void Kiosk::start_sync() {
 void Kiosk::commit(const platform::Record& r) {
     if (!outbox_) open_outbox();  // staff may have moved a damaged file aside
     if (!outbox_) {
-        log("a record could not be saved: the outbox cannot be used (see the error above)");
+        log(LogLevel::Error, "a record could not be saved: the outbox cannot be used (see the error above)");
         throw std::runtime_error("the outbox cannot be used");
     }
     auto t0 = std::chrono::steady_clock::now();
     try {
         outbox_->add(r);
     } catch (const std::exception& e) {
-        log(std::string("a record could not be saved: ") + e.what());
+        log(LogLevel::Error, std::string("a record could not be saved: ") + e.what());
         throw;
     }
     char ms[32];
     std::snprintf(ms, sizeof ms, "%.1f", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-    log(std::string(platform::kind_name(r.kind)) + " record " + r.id + " saved in " + ms + " ms");
+    log(LogLevel::Info, std::string(platform::kind_name(r.kind)) + " record " + r.id + " saved in " + ms + " ms");
     if (sync_) sync_->poke();
 }
 
@@ -367,7 +446,7 @@ void Kiosk::flush_stats(bool all) {
     if (!session_) return;
     const auto& pack = session_->manifest().pack;
     for (auto& payload : stats_.take(all)) {
-        platform::RecordContext ctx{config_.device.id, config_.device.event, pack.id, pack.version};
+        platform::RecordContext ctx{config_.device.id, event_, pack.id, pack.version};
         try {
             commit(platform::make_stats(ctx, clock_.wall(), std::move(payload)));
         } catch (const std::exception&) {
@@ -382,15 +461,29 @@ void Kiosk::check_new_pack() {
     installs_seen_ = status->installed_count;
     try {
         session_->offer_pack(content::load_current(store_));
-        log("a new pack is installed; it will show on the attract loop");
+        log(LogLevel::Notice, "a new pack is installed; it will show on the attract loop");
     } catch (const content::PackError& e) {
-        log(std::string("the new pack cannot be read: ") + e.what());
+        log(LogLevel::Error, std::string("the new pack cannot be read: ") + e.what());
     }
 }
 
 VideoPlayer& Kiosk::video() {
-    if (!video_) video_ = std::make_unique<VideoPlayer>(video_options_);
+    if (!video_) {
+        video_ = std::make_unique<VideoPlayer>(video_options_);
+        video_->set_volume(volume_);  // for showcase films; the attract loop mutes it
+    }
     return *video_;
+}
+
+// The player goes, with its decoder, its frames and its GL objects, and the
+// memory goes back to the system.
+void Kiosk::release_video() {
+    if (!video_) return;
+    dropped_before_ += video_->dropped_frames();
+    video_.reset();
+    video_key_.clear();
+    session_->set_watching(false);
+    ::malloc_trim(0);
 }
 
 // The attract loop plays the campaign; the showcase screen plays its own
@@ -411,13 +504,10 @@ void Kiosk::direct_video() {
             video_key_ = key;
             stats_.video_started("");
         }
-    } else if (session_->screen() == Screen::Grid && video_) {
-        // No film on the grid: the player goes, with its decoder, its
-        // frames and its GL objects, and the memory goes back to the system.
-        dropped_before_ += video_->dropped_frames();
-        video_.reset();
-        video_key_.clear();
-        ::malloc_trim(0);
+    } else if (session_->screen() == Screen::Grid || session_->screen() == Screen::Interest) {
+        // No film on the grid, nor behind the interest flow: a hidden film
+        // would hold the idle reset for a visitor who walked away.
+        release_video();
     }
     if (!video_) {
         session_->set_watching(false);
@@ -447,12 +537,145 @@ void Kiosk::direct_video() {
     session_->set_watching(video_key_.starts_with("once:") && !video_->paused() && !video_->ended());
 }
 
+// A finger or the mouse went down, anywhere, whatever the screen shows:
+// the staff gesture's taps count on every screen, the dark one included,
+// and outside opening hours a touch keeps the screen awake.
+void Kiosk::on_press(ImVec2 at) {
+    if (!hours_.always() && !is_open(hours_, clock_.wall()))
+        awake_until_ = clock_.now() + std::chrono::seconds(config_.hours.wake_s);
+    if (staff_.press(at.x, at.y, static_cast<float>(width_), static_cast<float>(height_))) {
+        // The corner taps landed on the language bar too: the pad speaks the kiosk's language.
+        session_->set_language(session_->default_language());
+        log(LogLevel::Notice, "staff PIN pad opened");
+    }
+}
+
+// Staff mode opened or closed since the last frame: either way the visit
+// ends (nothing a visitor typed survives), and the attract loop follows.
+void Kiosk::follow_staff() {
+    if (staff_.entries() != staff_entries_) {
+        staff_entries_ = staff_.entries();
+        session_->end_visit();
+        release_video();
+        staff_screen_.forget();
+        log(LogLevel::Notice, "staff mode opened");
+    }
+    if (staff_.exits() != staff_exits_) {
+        staff_exits_ = staff_.exits();
+        session_->end_visit();
+        awake_until_ = clock_.now() + std::chrono::seconds(config_.hours.wake_s);
+        log(LogLevel::Notice, staff_.left_idle() ? "staff mode closed: nobody touched it" : "staff mode left");
+    }
+}
+
+StaffContext Kiosk::staff_context() {
+    return StaffContext{config_,
+                        clock_,
+                        outbox_.get(),
+                        sync_.get(),
+                        *watcher_,
+                        store_,
+                        event_,
+                        session_->default_language(),
+                        volume_,
+                        [this](const LocalSettings& change) { return change_settings(change); },
+                        [this] {
+                            if (sync_) sync_->sync_now();
+                            log(LogLevel::Notice, "staff asked for a sync now");
+                        },
+                        [this] { staff_.leave(); },
+                        [this] { restart_ = true; }};
+}
+
+// Saved first: a change that cannot be kept across a restart is not made.
+std::string Kiosk::change_settings(const LocalSettings& change) {
+    LocalSettings next = settings_;
+    if (change.event) next.event = change.event;
+    if (change.default_language) next.default_language = change.default_language;
+    if (change.volume) next.volume = change.volume;
+    try {
+        save_local_settings(config_.device.data_dir, next);
+    } catch (const std::exception& e) {
+        log(LogLevel::Error, std::string("the staff's settings cannot be saved: ") + e.what());
+        return e.what();
+    }
+    settings_ = next;
+    if (change.event) {
+        {
+            std::lock_guard lock(event_mutex_);
+            event_ = *change.event;
+        }
+        session_->interest().set_event(event_);
+        log(LogLevel::Notice, "staff set the event id to " + event_);
+    }
+    if (change.default_language) {
+        session_->set_default_language(*change.default_language);
+        session_->set_language(*change.default_language);  // the staff screen follows
+        log(LogLevel::Notice, "staff set the default language to " + *change.default_language);
+    }
+    if (change.volume) {
+        volume_ = *change.volume;
+        if (video_) video_->set_volume(volume_);
+        log(LogLevel::Notice, "staff set the films' volume to " + std::to_string(volume_) + " %");
+    }
+    return {};
+}
+
+// Outside the opening hours, once nobody uses the kiosk (the attract loop,
+// staff mode closed) and a touch's wake time is over.
+bool Kiosk::should_be_dark() const {
+    if (hours_.always() || !staff_.closed() || session_->screen() != Screen::Attract) return false;
+    if (clock_.now() < awake_until_) return false;
+    return !is_open(hours_, clock_.wall());
+}
+
+// The dark screen: the visit ends, the player goes, one black frame; then
+// nothing is drawn until a touch or the opening time (see wait_ms()).
+void Kiosk::dark_frame() {
+    if (!dark_) {
+        dark_ = true;
+        dark_drawn_ = false;
+        animating_ = false;
+        session_->end_visit();
+        release_video();
+        log(LogLevel::Notice, "outside opening hours: the screen is dark until a touch or the opening time");
+    }
+    flush_stats(false);
+    registry().begin_frame();  // nothing on screen to tap
+    registry().end_frame();
+    if (dark_drawn_ && !shot_pending_) return;
+    glViewport(0, 0, width_, height_);
+    glClearColor(0, 0, 0, 1);
+    glClear(GL_COLOR_BUFFER_BIT);
+    if (shot_pending_) {
+        screenshot(*shot_pending_);
+        shot_pending_.reset();
+    }
+    SDL_GL_SwapWindow(window_);
+    dark_drawn_ = true;
+}
+
+// A pack being installed from a stick, in thousandths; -1 when none is.
+int Kiosk::install_permille() const {
+    for (const auto& p : watcher_->status()->packs)
+        if (p.state == content::FoundPack::State::Installing)
+            return p.progress.bytes_total ? static_cast<int>(p.progress.bytes_done * 1000 / p.progress.bytes_total) : 0;
+    return -1;
+}
+
 void Kiosk::frame() {
     auto now = std::chrono::steady_clock::now();
     float dt = std::min(0.1f, std::chrono::duration<float>(now - last_frame_).count());
     last_frame_ = now;
 
     check_new_pack();
+    staff_.tick();
+    follow_staff();
+    if (frames_ > 0 && should_be_dark()) {
+        dark_frame();
+        return;
+    }
+    dark_ = false;
     session_->tick();
     flush_stats(false);
     if (session_->generation() != generation_) {
@@ -464,7 +687,10 @@ void Kiosk::frame() {
             images_->clear();
         }
     }
-    direct_video();
+    if (staff_.closed())
+        direct_video();
+    else
+        release_video();  // no film under the PIN pad or the staff screen
     if (video_) video_->render_if_needed();
     images_->upload_ready();
 
@@ -476,18 +702,27 @@ void Kiosk::frame() {
     io.DeltaTime = dt > 0 ? dt : 1.f / 60;
     pointer_.apply(io);
     if (io.MouseDown[0] && !session_->still_there()) session_->input();
+    if (io.MouseDown[0]) staff_.touched();
     registry().begin_frame();
     ImGui::NewFrame();
 
     Frame f{*session_, *catalogs_, *images_, [this]() -> VideoPlayer& { return video(); }, display(), height_ > width_, dt, video_key_};
     f.redact = shot_pending_.has_value();
-    switch (session_->screen()) {
-    case Screen::Attract: attract_.draw(f); break;
-    case Screen::Grid: grid_.draw(f); break;
-    case Screen::Showcase: showcase_.draw(f); break;
-    case Screen::Interest: interest_.draw(f); break;
+    if (staff_.state() == StaffMode::State::Open) {
+        StaffContext c = staff_context();
+        staff_screen_.draw(f, c);
+    } else if (staff_.state() == StaffMode::State::Pad) {
+        staff_screen_.draw_pad(f, staff_);
+    } else {
+        switch (session_->screen()) {
+        case Screen::Attract: attract_.draw(f); break;
+        case Screen::Grid: grid_.draw(f); break;
+        case Screen::Showcase: showcase_.draw(f); break;
+        case Screen::Interest: interest_.draw(f); break;
+        }
+        idle_overlay(f);
+        install_badge(f, *watcher_->status());
     }
-    idle_overlay(f);
     animating_ = f.animating;
 
     registry().end_frame();
@@ -527,7 +762,8 @@ void Kiosk::frame() {
         ImGui::GetIO().Fonts->ClearTexData();
         char age[32];
         std::snprintf(age, sizeof age, "%.3f", process_age());
-        log(std::string("first interactive frame ") + age + " s after start");
+        log(LogLevel::Info, std::string("first interactive frame ") + age + " s after start");
+        service_.ready("showing pack " + session_->pack().dir_name);  // systemd: started
     }
 }
 
@@ -546,7 +782,7 @@ void Kiosk::screenshot(const fs::path& file) {
     if (file.has_parent_path()) fs::create_directories(file.parent_path(), ec);
     if (!stbi_write_png(file.c_str(), width_, height_, 4, flipped.data(), static_cast<int>(row)))
         throw ScriptError("cannot write " + file.string());
-    log("wrote " + file.string() + " (frames drawn: " + std::to_string(frames_) + ")");
+    log(LogLevel::Info, "wrote " + file.string() + " (frames drawn: " + std::to_string(frames_) + ")");
 }
 
 // One step of the script per call, spread over frames: a tap is a press on
@@ -634,6 +870,11 @@ bool Kiosk::script_step() {
     } else if (s.verb == "wait") {
         if (std::chrono::steady_clock::now() - step_started_ >= std::chrono::duration<double, std::milli>(num(0)))
             done();
+    } else if (s.verb == "stall") {  // a hung UI loop, for the watchdog's test
+        log(LogLevel::Notice, "stall: the UI loop blocks for " + s.args.at(0) + " ms (frames drawn: " +
+                                  std::to_string(frames_) + ")");
+        std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(num(0)));
+        done();
     } else if (s.verb == "advance") {
         clock_.advance(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
             std::chrono::duration<double>(num(0))));
@@ -649,6 +890,9 @@ bool Kiosk::script_step() {
         fs::path p = s.text;
         shot_pending_ = p.is_relative() ? options_.shots_dir / p : p;
         done();
+    } else if (s.verb == "log") {  // a mark in the log, for whoever watches it (the soak test)
+        log(LogLevel::Info, "script: " + s.text);
+        done();
     }
     return true;
 }
@@ -659,11 +903,15 @@ bool Kiosk::script_step() {
 bool Kiosk::clock_moved_view() {
     auto view = [&] {
         return std::make_tuple(session_->screen(), session_->still_there(), session_->countdown_left_s(),
-                               session_->generation(), watcher_->status()->installed_count);
+                               session_->generation(), watcher_->status()->installed_count, staff_.state(),
+                               staff_.locked_for().count(), install_permille() / 10);
     };
     auto before = view();
     session_->tick();
-    return view() != before || watcher_->status()->installed_count != installs_seen_;
+    staff_.tick();
+    // The staff screen's status is read afresh every second.
+    return view() != before || watcher_->status()->installed_count != installs_seen_ ||
+           staff_.state() == StaffMode::State::Open || (frames_ > 0 && dark_ != should_be_dark());
 }
 
 // SDL_WaitEventTimeout, but for video drivers with no blocking wait
@@ -673,6 +921,8 @@ bool Kiosk::clock_moved_view() {
 // image loader post with their events: a new video frame is drawn at once,
 // not up to 10 ms late (mpv drops the frames after a late one).
 bool Kiosk::wait_event(SDL_Event& e, int timeout_ms) {
+    // Woken in time for the next keep-alive, however long the idle (or dark) kiosk sleeps.
+    timeout_ms = std::min(timeout_ms, static_cast<int>(service_.until_ping().count()));
     if (timeout_ms <= 16) return SDL_WaitEventTimeout(&e, timeout_ms);
     auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (SDL_SemTryWait(wake_) == 0) {}  // the events of these posts are in the queue
@@ -699,6 +949,11 @@ int Kiosk::wait_ms() const {
                       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - step_started_).count();
         return std::clamp(static_cast<int>(left), 1, 1000);
     }
+    if (dark_) {  // until the opening time; a touch comes as an event
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_change(hours_, clock_.wall()) -
+                                                                          clock_.wall());
+        return static_cast<int>(std::clamp<long long>(left.count() + 1, 1, 3'600'000));
+    }
     return 1000;
 }
 
@@ -707,14 +962,17 @@ int Kiosk::run() {
     struct Report {
         Kiosk& k;
         ~Report() {
-            log("frames drawn: " + std::to_string(k.frames_));
-            log("video frames dropped: " +
+            log(LogLevel::Info, "frames drawn: " + std::to_string(k.frames_));
+            log(LogLevel::Info, "video frames dropped: " +
                 std::to_string(k.dropped_before_ + (k.video_ ? k.video_->dropped_frames() : 0)));
         }
     } report{*this};
     const bool scripted = !options_.script.empty();
     bool quit = false;
     while (!quit) {
+        // The watchdog's keep-alive, from this loop and nothing else: a hung
+        // loop stops it and systemd restarts the kiosk (see service.hpp).
+        service_.ping();
         SDL_Event e;
         // Redraw on demand: with nothing moving, sleep until an event comes
         // (a touch, a decoded image, a new video frame) or the next idle
@@ -727,7 +985,13 @@ int Kiosk::run() {
             if (e.type != VideoPlayer::event_type()) player_only = false;
             if (e.type == SDL_QUIT) quit = true;
             if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_ESCAPE && options_.width != 0) quit = true;
-            pointer_.handle(e, display());
+            if (auto at = press_at(e, display())) {
+                if (dark_) swallow_press_ = true;  // the touch that wakes the screen does nothing else
+                on_press(*at);
+            }
+            const bool swallowed = swallow_press_ && is_pointer(e);
+            if (swallowed && is_release(e)) swallow_press_ = false;
+            if (!swallowed) pointer_.handle(e, display());
             if (e.type == VideoPlayer::event_type() && video_) video_->handle_events();
             // A keyboard device is the badge scanner (the kiosk has no keyboard).
             if (e.type == SDL_TEXTINPUT) {
@@ -738,7 +1002,7 @@ int Kiosk::run() {
                 session_->input();
                 session_->interest().key_enter();
             }
-            ImGui_ImplSDL2_ProcessEvent(&e);
+            if (!swallowed) ImGui_ImplSDL2_ProcessEvent(&e);
             if (!scripted && e.type != wake_event_ && e.type != VideoPlayer::event_type())
                 settle_frames_ = std::max(settle_frames_, 2);
             got = SDL_PollEvent(&e);
@@ -752,8 +1016,13 @@ int Kiosk::run() {
             if (scripted && !script_step()) break;
             frame();
         } catch (const ScriptError& err) {
-            log(err.what());
+            log(LogLevel::Error, err.what());
             exit_code_ = 1;
+            break;
+        }
+        if (restart_) {
+            log(LogLevel::Notice, "restart asked for by staff: exit status 75");
+            exit_code_ = 75;
             break;
         }
         if (!scripted && settle_frames_ > 0) --settle_frames_;

@@ -24,7 +24,8 @@ struct AppOptions {
 };
 
 // Runs the kiosk until it is closed or the script ends. Returns the exit
-// code: 0, or 1 when a script step fails or the kiosk cannot start.
+// code: 0, 1 when a script step fails or the kiosk cannot start, or 75
+// when staff asked for a restart (the service manager starts it again).
 int run_app(const Config& config, const AppOptions& options);
 
 // Where the UI translation catalogs are: next to the executable in a build

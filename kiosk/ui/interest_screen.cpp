@@ -201,14 +201,15 @@ void InterestScreen::contact(Frame& f) {
     else
         ImGui::TextDisabled("%s", f.tr("interest.scan_badge").c_str());
     ImGui::PopFont();
-    keyboard(f, {left, ImGui::GetCursorScreenPos().y + px(8)}, f.size.x - 2 * left);
+    on_screen_keyboard(f, {left, ImGui::GetCursorScreenPos().y + px(8)}, f.size.x - 2 * left, shift_,
+                       {[&flow](const std::string& c) { flow.type(c); }, [&flow] { flow.backspace(); },
+                        [&flow] { flow.clear_field(); }});
 
     bool given = !flow.field(Field::Name).empty() || !flow.field(Field::Email).empty() || flow.badge_scanned();
     if (bottom_bar(f, f.tr(given ? "interest.next" : "interest.skip"))) flow.contact_done();
 }
 
-void InterestScreen::keyboard(Frame& f, ImVec2 min, float width) {
-    auto& flow = f.session.interest();
+void on_screen_keyboard(Frame& f, ImVec2 min, float width, bool& shifted, const KeyboardTarget& target) {
     auto rows = letter_rows(f.session.language());
     rows.emplace_back(kAccents);
     const float gap = px(10);
@@ -220,11 +221,11 @@ void InterestScreen::keyboard(Frame& f, ImVec2 min, float width) {
         auto keys = characters(row);
         float x = min.x + (width - static_cast<float>(keys.size()) * (key + gap)) / 2;
         for (const auto& k : keys) {
-            std::string c = shift_ ? upper(k) : k;
+            std::string c = shifted ? upper(k) : k;
             ImGui::SetCursorScreenPos({x, y});
             if (touch_button(c.c_str(), {key, h})) {
-                flow.type(c);
-                shift_ = false;
+                target.type(c);
+                shifted = false;
             }
             x += key + gap;
         }
@@ -237,13 +238,13 @@ void InterestScreen::keyboard(Frame& f, ImVec2 min, float width) {
                       del = f.tr("keyboard.backspace"), clear = f.tr("keyboard.clear");
     float x = min.x + (width - (key * 10 + gap * 9)) / 2;
     ImGui::SetCursorScreenPos({x, y});
-    if (touch_button(shift.c_str(), {key * 2 + gap, h}, shift_)) shift_ = !shift_;
+    if (touch_button(shift.c_str(), {key * 2 + gap, h}, shifted)) shifted = !shifted;
     ImGui::SameLine(0, gap);
-    if (touch_button(space.c_str(), {key * 4 + gap * 3, h})) flow.type(" ");
+    if (touch_button(space.c_str(), {key * 4 + gap * 3, h})) target.type(" ");
     ImGui::SameLine(0, gap);
-    if (touch_button(del.c_str(), {key * 2 + gap, h})) flow.backspace();
+    if (touch_button(del.c_str(), {key * 2 + gap, h})) target.backspace();
     ImGui::SameLine(0, gap);
-    if (touch_button(clear.c_str(), {key * 2 + gap, h})) flow.clear_field();
+    if (touch_button(clear.c_str(), {key * 2 + gap, h})) target.clear();
     ImGui::PopFont();
 }
 

@@ -90,7 +90,6 @@ public:
 private:
     void question(Frame& f);
     void contact(Frame& f);
-    void keyboard(Frame& f, ImVec2 min, float width);
     void consent(Frame& f);
     void qr(Frame& f);
     void failed(Frame& f);
@@ -100,6 +99,15 @@ private:
     unsigned qr_texture_ = 0;
     int qr_side_ = 0;
 };
+
+// The on-screen keyboard: the letters of the UI language, accents, shift,
+// space, delete and clear, from `min` across `width`. For the interest
+// flow's fields and the staff's event id.
+struct KeyboardTarget {
+    std::function<void(const std::string&)> type;
+    std::function<void()> backspace, clear;
+};
+void on_screen_keyboard(Frame& f, ImVec2 min, float width, bool& shifted, const KeyboardTarget& target);
 
 // The call to action that starts the interest flow, if the pack has one.
 bool interest_button(Frame& f, ImVec2 size);

@@ -16,8 +16,8 @@ public:
 struct Step {
     int line = 0;
     std::string verb;
-    std::vector<std::string> args;  // numbers, for tap-at, swipe, wait, advance
-    std::string text;               // the rest of the line, for tap, type, scan, expect, shot
+    std::vector<std::string> args;  // numbers, for tap-at, swipe, wait, advance, stall
+    std::string text;               // the rest of the line, for tap, type, scan, expect, shot, log
 };
 
 // Parses a whole script; throws ScriptError("<source>:<line>: ...").

@@ -155,7 +155,9 @@ TEST_CASE_FIXTURE(Demo, "the interest section: four questions, complete in Frenc
     CHECK(in.notice.version == 1);
     both_languages(in.notice.title, "interest.notice.title");
     both_languages(in.notice.text, "interest.notice.text");
-    for (const auto& [lang, text] : in.notice.text) {
+    for (const auto& entry : in.notice.text) {
+        const std::string& lang = entry.first;  // not a structured binding: clang 14 cannot capture one
+        const std::string& text = entry.second;
         CAPTURE(lang);
         CHECK(text.find("Agence régionale des talents") != std::string::npos);  // who
         CHECK(text.find("24") != std::string::npos);                            // how long

@@ -124,6 +124,14 @@ TEST_CASE_FIXTURE(Cli, "configuration errors name the file and line, and exit 1"
     CHECK(no_keys.err.find("no trusted keys are configured") != std::string::npos);
 }
 
+TEST_CASE_FIXTURE(Cli, "--json prints its error document for a path that is not UTF-8") {
+    auto r = vitrine({"pack", "verify", (tmp / "no\xff" "pack").string(), "--json"});
+    CHECK(r.exit_code == 1);
+    auto doc = json_of(r);
+    CHECK(doc["ok"] == false);
+    CHECK(doc["error"].get<std::string>().find("no\xef\xbf\xbdpack") != std::string::npos);  // U+FFFD
+}
+
 TEST_CASE_FIXTURE(Cli, "--data overrides the configured data directory") {
     fs::path dir = tmp / "pack";
     make_pack(dir);

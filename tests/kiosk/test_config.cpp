@@ -41,6 +41,7 @@ void check_defaults(const Config& c) {
     CHECK(c.device.data_dir == fs::path("/var/lib/vitrine"));
     CHECK(c.device.default_language == "fr");
     CHECK(c.device.idle_timeout_s == 60);
+    CHECK(c.device.volume == 0);
     CHECK(c.packs.trusted_keys.empty());
     CHECK(c.packs.watch_dirs == Paths{"/media", "/run/media"});
     CHECK(c.packs.auto_install == true);
@@ -58,6 +59,12 @@ void check_defaults(const Config& c) {
     CHECK(c.platform.backoff_base_s == 2);
     CHECK(c.platform.backoff_cap_s == 300);
     CHECK(c.platform.heartbeat_s == 300);
+    CHECK(c.staff.pin_hash == "");
+    CHECK(c.staff.idle_timeout_s == 120);
+    CHECK(c.hours.open == "");
+    CHECK(c.hours.close == "");
+    CHECK(c.hours.wake_s == 120);
+    CHECK(c.hours.hours().always());
 }
 
 // A fresh X25519 public key, standard base64.
@@ -78,7 +85,7 @@ TEST_CASE("an empty configuration gives the documented defaults") {
     CHECK(c.source == "vitrine.toml");
 
     SUBCASE("so do comments and empty sections") {
-        check_defaults(parse("# nothing yet\n\n[device]\n[packs]\n[platform]\n"));
+        check_defaults(parse("# nothing yet\n\n[device]\n[packs]\n[platform]\n[staff]\n[hours]\n"));
     }
     SUBCASE("so does the example of the README") {
         check_defaults(parse(R"(
@@ -88,6 +95,7 @@ event = "demo-fair"             # the fair this kiosk stands at (same rule)
 data_dir = "/var/lib/vitrine"   # packs/, current, previous, outbox.db; --data overrides
 default_language = "fr"         # two or three lowercase letters
 idle_timeout_s = 60             # 10 to 3600
+volume = 0                      # 0 to 100: the sound of showcase films (the attract loop stays muted)
 
 [packs]
 trusted_keys = []               # minisign public keys (the base64 line, "RW...")
@@ -112,6 +120,17 @@ timeout_s = 30                  # one whole request, answer included, 1 to 600
 backoff_base_s = 2              # after the n-th failure in a row, wait a random time in
 backoff_cap_s = 300             # [0, min(cap, base x 2^(n-1))]; base 1 to 3600, cap base to 86400
 heartbeat_s = 300               # the heartbeat's period, 10 to 86400
+
+[staff]
+pin_hash = ""                   # the staff PIN's hash ("$argon2id$..."), written by `vitrine staff set-pin`;
+                                # empty: staff mode cannot be entered. A PIN in clear is refused
+idle_timeout_s = 120            # 10 to 3600: staff mode closes after that long untouched
+
+[hours]
+open = ""                       # "HH:MM", local time (the system's time zone); outside the hours the
+close = ""                      # screen is dark. close may be "24:00", or earlier than open (past
+                                # midnight); both empty: always on; one without the other is an error
+wake_s = 120                    # 5 to 3600: how long a touch wakes a dark kiosk
 )"));
     }
     SUBCASE("the default configuration object") { check_defaults(Config{}); }
@@ -301,11 +320,16 @@ TEST_CASE("unknown sections and keys are errors naming the file, the line and th
         CHECK(e.starts_with("vitrine.toml:4: "));
         CHECK(e.find("platfrom") != std::string::npos);
         CHECK(e.find("unknown key") != std::string::npos);
-        CHECK(e.find("the sections are [device], [packs] and [platform]") != std::string::npos);
+        CHECK(e.find("the sections are [device], [packs], [platform], [staff] and [hours]") != std::string::npos);
     }
-    SUBCASE("a section the design has but this version does not") {
+    SUBCASE("an unknown key in [staff]: a PIN in clear is refused") {
         const std::string e = error_of("[staff]\npin = \"1234\"\n");
-        CHECK(e.starts_with("vitrine.toml:1: staff: unknown key"));
+        CHECK(e.starts_with("vitrine.toml:2: staff.pin: unknown key"));
+        CHECK(e.find("[staff]") != std::string::npos);
+    }
+    SUBCASE("an unknown key in [hours]") {
+        CHECK(error_of("[hours]\nopen = \"08:00\"\nclose = \"18:00\"\nwake = 5\n")
+                  .starts_with("vitrine.toml:4: hours.wake: unknown key"));
     }
     SUBCASE("an unknown key in [device]") {
         const std::string e = error_of("[device]\nid = \"kiosk-01\"\nidle_timeout = 5\n");
@@ -409,5 +433,76 @@ TEST_CASE("load_config names the file it cannot read") {
         write_file(file, "[device]\nidle_timeout_s = 1\n");
         CHECK_THROWS_WITH_AS(load_config(file),
                              doctest::Contains((file.string() + ":2: device.idle_timeout_s").c_str()), ConfigError);
+    }
+}
+
+TEST_CASE("[device] volume, [staff] and [hours] set every key") {
+    const std::string hash = "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
+                             "5Hn8sMnCMZ7m5TnZGVbF3hDJ6eD43B6g1sYwZ6q0CJw";
+    const Config c = parse("[device]\nvolume = 35\n\n[staff]\npin_hash = \"" + hash +
+                           "\"\nidle_timeout_s = 45\n\n[hours]\nopen = \"08:30\"\nclose = \"19:00\"\nwake_s = 300\n");
+    CHECK(c.device.volume == 35);
+    CHECK(c.staff.pin_hash == hash);
+    CHECK(c.staff.idle_timeout_s == 45);
+    CHECK(c.hours.open == "08:30");
+    CHECK(c.hours.close == "19:00");
+    CHECK(c.hours.wake_s == 300);
+    const OpeningHours h = c.hours.hours();
+    CHECK_FALSE(h.always());
+    CHECK(h.open_min == 8 * 60 + 30);
+    CHECK(h.close_min == 19 * 60);
+
+    SUBCASE("each key alone") {
+        CHECK(parse("[device]\nvolume = 100\n").device.volume == 100);
+        CHECK(parse("[staff]\nidle_timeout_s = 3600\n").staff.idle_timeout_s == 3600);
+        CHECK(parse("[staff]\npin_hash = \"\"\n").staff.pin_hash == "");
+        CHECK(parse("[hours]\nwake_s = 5\n").hours.wake_s == 5);
+        CHECK(parse("[hours]\nopen = \"\"\nclose = \"\"\n").hours.hours().always());
+    }
+    SUBCASE("open past midnight, and until midnight") {
+        const OpeningHours night = parse("[hours]\nopen = \"18:00\"\nclose = \"02:00\"\n").hours.hours();
+        CHECK(night.open_min == 18 * 60);
+        CHECK(night.close_min == 2 * 60);
+        CHECK(parse("[hours]\nopen = \"09:00\"\nclose = \"24:00\"\n").hours.hours().close_min == 24 * 60);
+        CHECK(parse("[hours]\nopen = \"00:00\"\nclose = \"24:00\"\n").hours.hours().always());
+    }
+}
+
+TEST_CASE("[device] volume, [staff] and [hours] values that are refused name the file, the line and the key") {
+    struct Case {
+        std::string text, message;
+    };
+    const Case cases[] = {
+        {"[device]\nvolume = 101\n", "vitrine.toml:2: device.volume: must be between 0 and 100"},
+        {"[device]\nvolume = -1\n", "vitrine.toml:2: device.volume: must be between 0 and 100"},
+        {"[device]\nvolume = \"50\"\n", "vitrine.toml:2: device.volume: must be an integer"},
+        {"[staff]\npin_hash = \"1234\"\n",
+         "vitrine.toml:2: staff.pin_hash: not a PIN hash (\"$argon2id$...\"): write it with `vitrine staff set-pin`"},
+        {"[staff]\n\npin_hash = \"$argon2i$v=19$m=4096,t=3,p=1$c2FsdA$aGFzaA\"\n",
+         "vitrine.toml:3: staff.pin_hash: not a PIN hash"},
+        {"[staff]\npin_hash = 1234\n", "vitrine.toml:2: staff.pin_hash: must be a string"},
+        {"[staff]\nidle_timeout_s = 9\n", "vitrine.toml:2: staff.idle_timeout_s: must be between 10 and 3600"},
+        {"[staff]\nidle_timeout_s = 3601\n", "vitrine.toml:2: staff.idle_timeout_s: must be between 10 and 3600"},
+        {"staff = 1\n", "vitrine.toml:1: staff: must be a table ([staff])"},
+        {"[hours]\nopen = \"8:30\"\nclose = \"19:00\"\n",
+         "vitrine.toml:2: hours.open: the opening time \"8:30\" is not a time like \"08:30\""},
+        {"[hours]\nopen = \"24:00\"\nclose = \"19:00\"\n",
+         "vitrine.toml:2: hours.open: the opening time \"24:00\" is not a time like \"08:30\""},
+        {"[hours]\nopen = \"08:30\"\nclose = \"19:60\"\n",
+         "vitrine.toml:3: hours.close: the closing time \"19:60\" is not a time like \"19:00\""},
+        {"[hours]\nopen = \"08:30\"\nclose = \"7 pm\"\n",
+         "vitrine.toml:3: hours.close: the closing time \"7 pm\" is not"},
+        {"[hours]\nopen = \"08:30\"\n", "vitrine.toml:2: hours.open: an opening time without a closing time"},
+        {"[hours]\n\nclose = \"19:00\"\n", "vitrine.toml:3: hours.close: a closing time without an opening time"},
+        {"[hours]\nopen = \"08:30\"\nclose = \"08:30\"\n",
+         "vitrine.toml:3: hours.close: the opening and closing times are the same"},
+        {"[hours]\nopen = 830\nclose = \"19:00\"\n", "vitrine.toml:2: hours.open: must be a string"},
+        {"[hours]\nwake_s = 4\n", "vitrine.toml:2: hours.wake_s: must be between 5 and 3600"},
+        {"[hours]\nwake_s = 3601\n", "vitrine.toml:2: hours.wake_s: must be between 5 and 3600"},
+        {"hours = \"08:00-19:00\"\n", "vitrine.toml:1: hours: must be a table ([hours])"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.text);
+        CHECK(error_of(c.text).starts_with(c.message));
     }
 }

@@ -161,7 +161,8 @@ void check_same_as_file(const ImageCache::Texture& t, const fs::path& file) {
     REQUIRE(t.height == ref.height);
     const int w = t.width, h = t.height;
     bool lit = false;
-    for (auto [x, y] : {std::pair{0, 0}, {w - 1, 0}, {0, h - 1}, {w - 1, h - 1}, {w / 2, h / 2}, {w / 3, 2 * h / 3}}) {
+    for (auto at : {std::pair{0, 0}, {w - 1, 0}, {0, h - 1}, {w - 1, h - 1}, {w / 2, h / 2}, {w / 3, 2 * h / 3}}) {
+        const int x = at.first, y = at.second;  // not a structured binding: clang 14 cannot capture one
         CAPTURE(x);
         CAPTURE(y);
         Rgba got = texel(t.id, x, y);
@@ -243,7 +244,8 @@ TEST_CASE_FIXTURE(Fixture, "max_width scales down on the decoder thread") {
 
     // Each texel is close to the mean of the 4x4 source block it stands for.
     Reference ref(big);
-    for (auto [x, y] : {std::pair{160, 90}, {10, 170}, {300, 20}}) {
+    for (auto at : {std::pair{160, 90}, {10, 170}, {300, 20}}) {
+        const int x = at.first, y = at.second;  // not a structured binding: clang 14 cannot capture one
         CAPTURE(x);
         CAPTURE(y);
         int sum[3] = {};

@@ -399,3 +399,21 @@ TEST_CASE_FIXTURE(Kiosk, "a save that fails says so and keeps nothing") {
     for (const char* side : {"outbox.db-wal", "outbox.db-journal"}) CHECK_FALSE(fs::exists(data / side));
     CHECK(files_holding({kEmail, "zoe.martin"}).empty());
 }
+
+TEST_CASE_FIXTURE(Kiosk, "a flow started beside a showcase's film ends with the idle reset") {
+    // The film (6 s) stops with the flow: played on behind it, unseen, it
+    // would count as attention and hold the idle reset back.
+    auto r = script("tap Touchez l’écran pour découvrir\n"
+                    "tap Aéronautique\n"
+                    "tap Un avion régional hybride-électrique\n"
+                    "wait 300\n"
+                    "tap Travailler en Occitanie ?\n"
+                    "expect Dans quel domaine travaillez-vous ?\n"
+                    "advance 61\n"
+                    "expect Vous êtes toujours là ?\n"
+                    "advance 20\n"
+                    "wait 300\n"
+                    "expect Touchez l’écran pour découvrir\n");
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+}

@@ -33,6 +33,7 @@ Child spawn_child(const fs::path& db, long count = -1) {
     REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
     std::vector<std::string> argv = {OUTBOX_CHILD, db.string()};
     if (count >= 0) argv.push_back(std::to_string(count));
+    argv = emulated(argv);
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
@@ -40,7 +41,7 @@ Child spawn_child(const fs::path& db, long count = -1) {
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
     Child c;
-    REQUIRE(::posix_spawn(&c.pid, args[0], &fa, nullptr, args.data(), environ) == 0);
+    REQUIRE(::posix_spawnp(&c.pid, args[0], &fa, nullptr, args.data(), environ) == 0);
     posix_spawn_file_actions_destroy(&fa);
     ::close(fds[1]);
     c.out = fds[0];

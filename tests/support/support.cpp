@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -29,7 +31,30 @@ TempDir::~TempDir() {
     fs::remove_all(path, ec);
 }
 
-pid_t spawn_quiet(const std::vector<std::string>& argv) {
+// The build's programs are the files under the build directory; the host's
+// tools are found on PATH or in the source tree.
+std::vector<std::string> emulated(std::vector<std::string> argv) {
+    const char* emulator = std::getenv("VITRINE_TEST_EMULATOR");
+    if (!emulator || !*emulator || argv.empty() || !argv[0].starts_with(VITRINE_BUILD_DIR "/")) return argv;
+    std::istringstream words(emulator);
+    std::vector<std::string> command{std::istream_iterator<std::string>(words), {}};
+    command.insert(command.end(), argv.begin(), argv.end());
+    return command;
+}
+
+std::string shell_command(const std::vector<std::string>& argv) {
+    std::string line;
+    for (const auto& word : emulated(argv)) {
+        if (!line.empty()) line += ' ';
+        line += '\'';
+        for (char c : word) line += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        line += '\'';
+    }
+    return line;
+}
+
+pid_t spawn_quiet(const std::vector<std::string>& given) {
+    const std::vector<std::string> argv = emulated(given);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -45,7 +70,8 @@ pid_t spawn_quiet(const std::vector<std::string>& argv) {
     return pid;
 }
 
-ProcessResult run(const std::vector<std::string>& argv, const std::string& stdin_text) {
+ProcessResult run(const std::vector<std::string>& given, const std::string& stdin_text) {
+    const std::vector<std::string> argv = emulated(given);
     int in[2], out[2], err[2];
     if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC))
         throw std::runtime_error("pipe failed");

@@ -33,6 +33,14 @@ ProcessResult run(const std::vector<std::string>& argv, const std::string& stdin
 // Starts argv[0] (PATH searched) with no input and its output thrown away,
 // for crash tests that kill it; returns its pid.
 pid_t spawn_quiet(const std::vector<std::string>& argv);
+// argv as it must be started: a cross build's suites run under an emulator
+// (CTest passes CMAKE_CROSSCOMPILING_EMULATOR on as VITRINE_TEST_EMULATOR)
+// and so must the programs of the build they start, while the host's tools
+// (minisign, zbarimg...) run as they are. run() and spawn_quiet() apply it.
+std::vector<std::string> emulated(std::vector<std::string> argv);
+// emulated(argv) as one shell command line, every word quoted: for the tests
+// that start a program of the build through `sh -c`, `script -c`...
+std::string shell_command(const std::vector<std::string>& argv);
 
 std::string read_file(const fs::path& p);
 void write_file(const fs::path& p, const std::string& data);
