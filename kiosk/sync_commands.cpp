@@ -39,7 +39,9 @@ void add_sync_commands(CLI::App& app, CommandContext& ctx) {
         auto as_json = std::make_shared<bool>(false);
         cmd->add_flag("--once", *once, "one pass: send until nothing is pending or a failure stops it")->required();
         cmd->add_flag("--json", *as_json, "print the outcome as JSON on stdout");
-        cmd->callback([&ctx, as_json] {
+        // CLI11 writes the flags when it parses, after this block: the
+        // callback owns them, `once` included although it reads only as_json.
+        cmd->callback([&ctx, once, as_json] {
             guarded(ctx, *as_json, [&] {
                 const Config& c = ctx.config();
                 if (c.platform.base_url.empty())
