@@ -38,6 +38,16 @@ add_custom_command(
   VERBATIM)
 add_custom_target(deb_changelog ALL DEPENDS ${VITRINE_PACKAGE_DIR}/changelog.Debian.gz)
 
+# Debian installs manual pages compressed
+add_custom_command(
+  OUTPUT ${VITRINE_PACKAGE_DIR}/vitrine.1.gz
+  COMMAND sh -c "gzip -9nc '${VITRINE_IMAGE_DIR}/vitrine.1' > vitrine.1.gz"
+  WORKING_DIRECTORY ${VITRINE_PACKAGE_DIR}
+  DEPENDS ${VITRINE_IMAGE_DIR}/vitrine.1
+  VERBATIM)
+add_custom_target(deb_man_page ALL DEPENDS ${VITRINE_PACKAGE_DIR}/vitrine.1.gz)
+install(FILES ${VITRINE_PACKAGE_DIR}/vitrine.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+
 install(FILES ${device_config} DESTINATION /etc/vitrine)
 install(FILES ${VITRINE_IMAGE_DIR}/vitrine.service DESTINATION /lib/systemd/system)
 install(FILES ${VITRINE_IMAGE_DIR}/udev/99-vitrine-usb.rules DESTINATION /lib/udev/rules.d)
