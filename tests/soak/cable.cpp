@@ -147,6 +147,7 @@ void Cable::run() {
             (void)!::write(reply_[1], &busy, sizeof busy);
             continue;  // the pairs changed under fds
         }
+        const std::size_t polled = pairs.size();  // a pair accepted below has no entry in fds yet
         if (listener_ >= 0 && (fds[1].revents & POLLIN)) {
             int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
             if (client >= 0) {
@@ -162,7 +163,7 @@ void Cable::run() {
             }
         }
         std::vector<bool> closed(pairs.size(), false);
-        for (std::size_t i = 0; i < pairs.size(); ++i) {
+        for (std::size_t i = 0; i < polled; ++i) {
             Pair& p = pairs[i];
             for (int side = 0; side < 2 && !closed[i]; ++side) {
                 const pollfd& f = fds[2 + 2 * i + static_cast<std::size_t>(side)];
