@@ -886,6 +886,16 @@ bool Kiosk::script_step() {
     } else if (s.verb == "expect-not") {
         if (registry().find(s.text)) fail("expect-not: a widget labelled \"" + s.text + "\" is visible");
         done();
+    } else if (s.verb == "await" || s.verb == "await-not") {
+        // for what background work shows (an install, a sync): as long as
+        // it takes, up to a limit, instead of a guessed wait
+        constexpr auto limit = std::chrono::seconds(10);
+        const bool want = s.verb == "await";
+        if ((registry().find(s.text) != nullptr) == want)
+            done();
+        else if (std::chrono::steady_clock::now() - step_started_ >= limit)
+            fail(s.verb + ": " + (want ? "no visible widget labelled \"" : "a widget labelled \"") + s.text + "\"" +
+                 (want ? "" : " is still visible") + " after 10 s");
     } else if (s.verb == "shot") {
         fs::path p = s.text;
         shot_pending_ = p.is_relative() ? options_.shots_dir / p : p;

@@ -16,7 +16,7 @@ const Verb kVerbs[] = {
     {"tap", 0, 0, true},       {"tap-at", 2, 0, false}, {"swipe", 5, 1, false},     {"type", 0, 0, true},
     {"scan", 0, 0, true},      {"wait", 1, 0, false},   {"advance", 1, 0, false},   {"expect", 0, 0, true},
     {"expect-not", 0, 0, true}, {"shot", 0, 0, true},   {"stall", 1, 0, false},
-    {"log", 0, 0, true},
+    {"log", 0, 0, true},       {"await", 0, 0, true},   {"await-not", 0, 0, true},
 };
 
 }  // namespace

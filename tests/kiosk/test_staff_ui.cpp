@@ -44,9 +44,9 @@ std::string typed_pin(const std::string& pin) {
     return s;
 }
 
-// The gesture, the PIN, and the time its check takes (Argon2id, on a
+// The gesture, the PIN, and as long as its check takes (Argon2id, on a
 // machine that may be busy).
-const std::string kEnter = kGesture + "expect " + kPad + "\n" + typed_pin(kPin) + "tap Valider\nwait 2500\nexpect " +
+const std::string kEnter = kGesture + "expect " + kPad + "\n" + typed_pin(kPin) + "tap Valider\nawait " +
                            kDevice + "\n";
 
 // A visitor's interest, as test_interest_ui drives it (no sealing key: no
@@ -133,8 +133,7 @@ TEST_CASE_FIXTURE(Kiosk, "the gesture and the right PIN open staff mode; leaving
         kGesture + "expect " + kPad + "\n" + shot_step("pad.png") + typed_pin(kPin) +
         "expect • • • •\n"  // dots, never the digits
         "tap Valider\n"
-        "wait 2500\n"
-        "expect " + kDevice + "\n"
+        "await " + kDevice + "\n"
         "expect-not Aéronautique\n" +
         shot_step("staff.png") +
         "expect Version de l’application : " VITRINE_VERSION "\n"
@@ -162,7 +161,7 @@ TEST_CASE_FIXTURE(Kiosk, "the gesture and the right PIN open staff mode; leaving
 TEST_CASE_FIXTURE(Kiosk, "three wrong PINs lock the pad; the right one is refused until the lock ends") {
     auto r = script(kGesture +
                     // One wrong PIN checked for real, then two of the wrong length (refused at once).
-                    typed_pin("1357") + "tap Valider\nwait 2500\nexpect Code erroné\n" + typed_pin("12") +
+                    typed_pin("1357") + "tap Valider\nawait Code erroné\n" + typed_pin("12") +
                     "tap Valider\nwait 100\n" + typed_pin("12") + "tap Valider\nwait 200\n"
                     "expect " + kLocked + "\n" +
                     shot_step("locked.png") +
@@ -176,7 +175,7 @@ TEST_CASE_FIXTURE(Kiosk, "three wrong PINs lock the pad; the right one is refuse
                     "advance 31\n"
                     "wait 200\n"
                     "expect-not " + kLocked + "\n" +
-                    typed_pin(kPin) + "tap Valider\nwait 2500\nexpect " + kDevice + "\n");
+                    typed_pin(kPin) + "tap Valider\nawait " + kDevice + "\n");
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     CHECK(Image(shot("locked.png")).contrast() > 5);
@@ -206,8 +205,7 @@ TEST_CASE_FIXTURE(Kiosk, "the status counts visitors' records; Sync now sends th
                     "expect Refusées : 0\n" +
                     shot_step("before-sync.png") +
                     "tap Synchroniser\n"
-                    "wait 2500\n"
-                    "expect En attente : 0\n"
+                    "await En attente : 0\n"
                     "expect Envoyées : 2\n"
                     "expect En ligne\n" +
                     shot_step("after-sync.png"));
@@ -253,9 +251,8 @@ TEST_CASE_FIXTURE(Kiosk, "a newer pack on a stick: installed by itself with a ba
     // a discreet badge meanwhile, then the new pack.
     const std::string badge = "Nouveau contenu en cours d’installation";
     write_config("", "watch_dirs = [\"usb\"]\nauto_install = true\n");
-    auto a = script("expect " + badge + "\n" + shot_step("badge.png") +
-                    "wait 6000\n"
-                    "expect-not " + badge + "\n"
+    auto a = script("await " + badge + "\n" + shot_step("badge.png") +
+                    "await-not " + badge + "\n"
                     "tap " + kAttract + "\n"
                     "expect Aéronautique et espace\n");
     INFO(a.err);
@@ -271,19 +268,16 @@ TEST_CASE_FIXTURE(Kiosk, "a newer pack on a stick: installed by itself with a ba
                     "expect Même version que le contenu installé\n"
                     "expect Réinstaller\n"
                     "tap Revenir au précédent\n"
-                    "wait 1500\n"
-                    "expect Fait : back to occitanie-demo version 1\n"
-                    "expect Contenu : occitanie-demo version 1 · Occitanie, terre d’innovation numérique\n"
+                    "await Fait : back to occitanie-demo version 1\n"
+                    "await Contenu : occitanie-demo version 1 · Occitanie, terre d’innovation numérique\n"
                     "expect Plus récent que le contenu installé\n" +
                     shot_step("packs.png") +
                     "tap Installer\n"
-                    "wait 150\n"
-                    "expect Installation en cours…\n"
-                    "expect Progression de l’installation\n" +
+                    "await Progression de l’installation\n"
+                    "expect Installation en cours…\n" +
                     shot_step("installing.png") +
-                    "wait 6000\n"
-                    "expect Installé : il s’affichera au retour à l’accueil\n"
-                    "expect Contenu : occitanie-demo version 2 · Occitanie, terre d’innovation numérique\n"
+                    "await Installé : il s’affichera au retour à l’accueil\n"
+                    "await Contenu : occitanie-demo version 2 · Occitanie, terre d’innovation numérique\n"
                     "expect Précédent : occitanie-demo version 1\n"
                     "tap Quitter\n"
                     "wait 500\n"
@@ -313,8 +307,7 @@ TEST_CASE_FIXTURE(Kiosk, "export: a full stick is refused with the reason, a goo
                kCapture + kEnter + "tap Export\n"
                "expect Exporter sur FULL\n"
                "tap Exporter sur FULL\n"
-               "wait 1500\n"
-               "expect Export refusé\n" +
+               "await Export refusé\n" +
                shot_step("full.png") +
                "tap Exporter sur GOOD\n"
                "wait 1500\n"
@@ -382,7 +375,7 @@ TEST_CASE_FIXTURE(Kiosk, "settings are kept across restarts; Restart ends the ap
     CHECK(saved["volume"] == 20);
     // Started again: in English, for the new event.
     auto again = script("expect Touch the screen to explore\n" + kGesture + "expect Staff PIN\n" + typed_pin(kPin) +
-                        "tap OK\nwait 2500\nexpect Event: salon-2026\n");
+                        "tap OK\nawait Event: salon-2026\n");
     INFO(again.err);
     CHECK(again.exit_code == 0);
 }

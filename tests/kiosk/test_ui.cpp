@@ -143,6 +143,18 @@ TEST_CASE_FIXTURE(Kiosk, "a failing step stops the run with exit 1 and names its
     auto expect = script("expect-not Touchez l’écran pour découvrir\n");
     CHECK(expect.exit_code == 1);
     CHECK(expect.err.find("script.txt:1: expect-not") != std::string::npos);
+
+    // await: as soon as the label shows (the tap's screen, a few frames
+    // later), or a failure once 10 s have passed without it
+    const auto start = std::chrono::steady_clock::now();
+    auto await = script("await Touchez l’écran pour découvrir\ntap Touchez l’écran pour découvrir\nawait Aéronautique\n"
+                        "await-not Aéronautique\n");
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    CHECK(await.exit_code == 1);
+    CHECK(await.err.find("script.txt:4: await-not: a widget labelled \"Aéronautique\" is still visible after 10 s") !=
+          std::string::npos);
+    CHECK(await.err.find("script.txt:3") == std::string::npos);
+    CHECK(took >= 10);
 }
 
 TEST_CASE_FIXTURE(Kiosk, "the tour writes a distinct, non-blank PNG of every screen") {
