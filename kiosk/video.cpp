@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <clocale>
 #include <cstdint>
 #include <stdexcept>
@@ -417,8 +418,31 @@ VideoPlayer::VideoPlayer(Options options) : impl_(std::make_unique<Impl>()) {
 
 // The render context goes first, while mpv still runs (render.h: freeing
 // it after the core is undefined behaviour); both need the GL context.
+// Playback is stopped first, and mpv given up to 2 s to be idle: freeing
+// the render context while mpv was opening a file (the next campaign film,
+// prefetched, or a subtitle) once waited for ever under AddressSanitizer's
+// timing; idle, mpv has closed its video output and the free waits on
+// nothing.
 VideoPlayer::~VideoPlayer() {
     auto& m = *impl_;
+    mpv_abort_async_command(m.mpv, kSubtitleBase + m.loads);
+    const char* stop[] = {"stop", nullptr};
+    constexpr std::uint64_t kStop = kRequest + 1;
+    bool stopped = mpv_command_async(m.mpv, kStop, stop) < 0, idle = m.idle;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (!(stopped && idle)) {
+        const double left = std::chrono::duration<double>(until - std::chrono::steady_clock::now()).count();
+        if (left <= 0) {
+            m.log(LogLevel::Warning, "video", "the player is not idle 2 s after stop; closing it anyway");
+            break;
+        }
+        const mpv_event* e = mpv_wait_event(m.mpv, left);
+        if (e->event_id == MPV_EVENT_COMMAND_REPLY && e->reply_userdata == kStop) stopped = true;
+        if (e->event_id == MPV_EVENT_PROPERTY_CHANGE && e->reply_userdata == kIdleActive) {
+            const auto* p = static_cast<const mpv_event_property*>(e->data);
+            idle = p->format == MPV_FORMAT_FLAG && p->data && *static_cast<const int*>(p->data) != 0;
+        }
+    }
     mpv_render_context_free(m.render);
     mpv_terminate_destroy(m.mpv);
     m.release_target();

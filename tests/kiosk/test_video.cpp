@@ -334,6 +334,37 @@ TEST_CASE("the attract loop turns over with no gap and no black frame") {
     CHECK(p.error_count() == 0);
 }
 
+TEST_CASE("a player closed while it opens its films, or in the middle of one, closes at once") {
+    // As the kiosk does each time a visitor leaves the attract loop: the
+    // next film may be opening (prefetched) and a subtitle loading.
+    std::vector<std::string> log;
+    double slowest = 0;
+    for (int i = 0; i < 24; ++i) {
+        CAPTURE(i);
+        auto player = std::make_unique<VideoPlayer>(Harness::options(log));
+        player->set_language(i % 2 ? "en" : "fr");
+        player->play_loop({media().one, media().two});
+        // from no frame at all to well into the first film
+        const auto until = Clock::now() + std::chrono::milliseconds(i * 60);
+        while (Clock::now() < until) {
+            SDL_Event e;
+            if (SDL_WaitEventTimeout(&e, 10) && e.type == VideoPlayer::event_type()) {
+                player->handle_events();
+                player->render_if_needed();
+            }
+        }
+        const auto start = Clock::now();
+        player.reset();
+        slowest = std::max(slowest, std::chrono::duration<double>(Clock::now() - start).count());
+    }
+    std::string text;
+    for (const auto& l : log) text += l + "\n";
+    INFO(text);
+    MESSAGE("slowest close: " << slowest * 1000 << " ms");
+    CHECK(slowest < 2.5);  // 2 s at most waiting for mpv to be idle, then the free
+    CHECK(text.find("not idle") == std::string::npos);
+}
+
 TEST_CASE("a showcase video plays once and stays on its last frame") {
     Harness h;
     auto& p = h.player;
