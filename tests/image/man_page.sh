@@ -3,6 +3,7 @@
 # names every command, subcommand and option that `vitrine --help` lists,
 # so a command added to the program and not to the page fails here.
 #   man_page.sh MAN_PAGE VITRINE_BIN
+# (a cross build's binary runs under $VITRINE_TEST_EMULATOR)
 set -euo pipefail
 page=$1
 bin=$2
@@ -19,9 +20,10 @@ if [ -n "$warnings" ]; then
 fi
 text=$(LC_ALL=C.UTF-8 MANWIDTH=200 man -E UTF-8 -l "$page" 2>/dev/null | col -b)
 
+vitrine() { ${VITRINE_TEST_EMULATOR:-} "$bin" "$@"; }
 # The names in the "Subcommands:" and "Options:" blocks of a --help text.
-subcommands() { "$bin" "$@" --help | sed -n '/^Subcommands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }' | sort -u; }
-options() { "$bin" "$@" --help | sed -n '/^Options:/,/^$/p' | grep -o -- '--[a-z][a-z-]*' | grep -vx -- '--help' | sort -u; }
+subcommands() { vitrine "$@" --help | sed -n '/^Subcommands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }' | sort -u; }
+options() { vitrine "$@" --help | sed -n '/^Options:/,/^$/p' | grep -o -- '--[a-z][a-z-]*' | grep -vx -- '--help' | sort -u; }
 
 missing=()
 check() { grep -qF -- "$1" <<<"$text" || missing+=("$1"); }
