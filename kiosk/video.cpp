@@ -53,8 +53,10 @@ constexpr std::uint64_t kSubtitleBase = std::uint64_t(1) << 32;
 //   keep-open=yes        a showcase video stays on its last frame; in the
 //   keep-open-pause=no   attract loop there is always a next file. pause
 //                        then only ever means what set_paused said
-//   prefetch-playlist    the next campaign video is opened while this one
-//                        plays, so the loop turns over with no gap
+//   prefetch-playlist=no  mpv 0.35's prefetch could leave its opening
+//                        thread spinning and the core waiting on it for
+//                        ever, found by the soak test (a turn now reopens
+//                        the file: see the video suite's gap figure)
 //   video-timing-offset=0  render() never sleeps until a frame's display
 //                        time: it runs on the UI thread (mpv render.h)
 //   sub-auto=no ...      subtitles, audio and cover art come from the pack's
@@ -63,7 +65,8 @@ constexpr std::uint64_t kSubtitleBase = std::uint64_t(1) << 32;
 //   sid=no               no subtitle unless set_language() picks one
 //   audio-fallback-to-null  a kiosk with no sound card still plays video
 //   osd-level=0 ...      nothing of mpv's own on screen, no terminal
-//                        output, no key bindings, no scripts, no network
+//                        output, no key bindings, no scripts (the built-in
+//                        Lua ones included), no network
 //   scale=bilinear ...   the cheap render path: films are shown at about
 //                        their own size, and a Pi's GPU (or llvmpipe) has no
 //                        time for high-quality scalers, dithering or debanding
@@ -76,7 +79,7 @@ constexpr OptionSetting kFixedOptions[] = {
     {"idle", "yes"},
     {"keep-open", "yes"},
     {"keep-open-pause", "no"},
-    {"prefetch-playlist", "yes"},
+    {"prefetch-playlist", "no"},
     {"video-timing-offset", "0"},
     {"mute", "yes"},
     {"sub-auto", "no"},
@@ -93,6 +96,9 @@ constexpr OptionSetting kFixedOptions[] = {
     {"load-scripts", "no"},
     {"osc", "no"},
     {"ytdl", "no"},
+    {"load-stats-overlay", "no"},
+    {"load-osd-console", "no"},
+    {"load-auto-profiles", "no"},
     {"scale", "bilinear"},
     {"dscale", "bilinear"},
     {"cscale", "bilinear"},
