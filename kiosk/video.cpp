@@ -19,6 +19,7 @@
 #include <clocale>
 #include <cstdint>
 #include <stdexcept>
+#include <string_view>
 
 namespace vitrine {
 namespace {
@@ -53,10 +54,9 @@ constexpr std::uint64_t kSubtitleBase = std::uint64_t(1) << 32;
 //   keep-open=yes        a showcase video stays on its last frame; in the
 //   keep-open-pause=no   attract loop there is always a next file. pause
 //                        then only ever means what set_paused said
-//   prefetch-playlist=no  mpv 0.35's prefetch could leave its opening
-//                        thread spinning and the core waiting on it for
-//                        ever, found by the soak test (a turn now reopens
-//                        the file: see the video suite's gap figure)
+//   prefetch-playlist=no  a turn opens the next film then: the video
+//                        suite sees no gap, and there is one thread fewer
+//                        at work while the loop plays
 //   video-timing-offset=0  render() never sleeps until a frame's display
 //                        time: it runs on the UI thread (mpv render.h)
 //   sub-auto=no ...      subtitles, audio and cover art come from the pack's
@@ -239,9 +239,10 @@ struct VideoPlayer::Impl {
     }
 
     void load(std::vector<Item> list, bool loop) {
-        // A sub-add still on its way belongs to what played before: dropped,
-        // or mpv would fail it (and say so) once its file is gone.
-        mpv_abort_async_command(mpv, kSubtitleBase + loads);
+        // A sub-add still on its way belongs to what played before: its
+        // reply is ignored (handle_events). Not aborted: mpv 0.35 could
+        // leave the aborted command's thread spinning and its core waiting
+        // on it for ever (the five-day soak test).
         ++loads;
         looping = loop;
         items = std::move(list);
@@ -424,14 +425,12 @@ VideoPlayer::VideoPlayer(Options options) : impl_(std::make_unique<Impl>()) {
 
 // The render context goes first, while mpv still runs (render.h: freeing
 // it after the core is undefined behaviour); both need the GL context.
-// Playback is stopped first, and mpv given up to 2 s to be idle: freeing
-// the render context while mpv was opening a file (the next campaign film,
-// prefetched, or a subtitle) once waited for ever under AddressSanitizer's
-// timing; idle, mpv has closed its video output and the free waits on
-// nothing.
+// Playback is stopped first, and mpv given up to 2 s to be idle: idle, mpv
+// has closed its video output and the free waits on nothing. (A core stuck
+// for ever, as an aborted sub-add once left it, blocked the free, and the
+// UI thread with it.)
 VideoPlayer::~VideoPlayer() {
     auto& m = *impl_;
-    mpv_abort_async_command(m.mpv, kSubtitleBase + m.loads);
     const char* stop[] = {"stop", nullptr};
     constexpr std::uint64_t kStop = kRequest + 1;
     bool stopped = mpv_command_async(m.mpv, kStop, stop) < 0, idle = m.idle;
@@ -515,6 +514,10 @@ void VideoPlayer::handle_events() {
             auto* msg = static_cast<mpv_event_log_message*>(e->data);
             std::string text = msg->text;
             while (!text.empty() && text.back() == '\n') text.pop_back();
+            // A sub-add fails this way when its playback has gone meanwhile
+            // (it is not aborted: see load()); its reply, below, says so for
+            // the playback that is current, and only then.
+            if (std::string_view(msg->prefix) == "cplayer" && text.starts_with("Can not open external file")) break;
             LogLevel level = msg->log_level <= MPV_LOG_LEVEL_ERROR ? LogLevel::Error : LogLevel::Warning;
             m.log(level, msg->prefix, text);
             break;

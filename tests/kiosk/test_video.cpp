@@ -434,6 +434,31 @@ TEST_CASE("subtitles follow the visitor's language") {
     CHECK(p.error_count() == 0);
 }
 
+TEST_CASE("a missing subtitle file is a warning for the film that plays; a film left meanwhile says nothing") {
+    Harness h;
+    auto& p = h.player;
+    VideoPlayer::Item film = media().film;
+    film.subtitles["fr"] = "/nonexistent/film.fr.vtt";
+    p.set_language("fr");
+    p.play_once(film);
+    CHECK(h.run_until(5, [&] { return h.log_text().find("subtitles failed") != std::string::npos; }));
+    // Left at once, over and over: the subtitle loads still on their way
+    // fail with their playback, and nothing is logged for them.
+    const std::size_t logged = h.log.size();
+    for (int i = 0; i < 20; ++i) {
+        p.play_once(media().film);
+        h.run_for(0.05);
+        p.stop();
+        h.run_for(0.05);
+    }
+    h.run_for(1);
+    INFO(h.log_text());
+    std::size_t problems = 0;
+    for (std::size_t i = logged; i < h.log.size(); ++i)
+        problems += h.log[i].find("Suspected software renderer") == std::string::npos;
+    CHECK(problems == 0);
+}
+
 TEST_CASE("sound is off until asked for") {
     Harness h;
     auto& p = h.player;
