@@ -138,22 +138,16 @@ void PackWatcher::publish() {
 }
 
 void PackWatcher::request_install(const fs::path& pack_dir, bool allow_downgrade) {
-    {
-        std::lock_guard lk(mu_);
-        requests_.push_back({Request::Kind::Install, pack_dir, allow_downgrade});
-        auto s = std::make_shared<WatcherStatus>(*status_);
-        s->action_pending = true;
-        s->last_action_error.clear();
-        s->last_action_done.clear();
-        status_ = std::move(s);
-    }
-    cv_.notify_all();
+    enqueue({Request::Kind::Install, pack_dir, allow_downgrade});
 }
 
-void PackWatcher::request_rollback() {
+void PackWatcher::request_rollback() { enqueue({Request::Kind::Rollback, {}, false}); }
+
+// A staff request: queued for the scan thread, and shown as pending at once.
+void PackWatcher::enqueue(Request request) {
     {
         std::lock_guard lk(mu_);
-        requests_.push_back({Request::Kind::Rollback, {}, false});
+        requests_.push_back(std::move(request));
         auto s = std::make_shared<WatcherStatus>(*status_);
         s->action_pending = true;
         s->last_action_error.clear();

@@ -96,6 +96,7 @@ private:
     };
     FoundPack examine(const std::filesystem::path& dir) const;
     void publish();
+    void enqueue(Request request);
     void scan();
     void auto_install();
     void install_found(FoundPack& f, bool allow_downgrade);
