@@ -47,7 +47,6 @@ struct Config {
         bool allow_insecure_http = false;
         int batch_size = 100;
         int retention_days = 30;
-        int max_age_days = 730;
         int connect_timeout_s = 10;
         int timeout_s = 30;  // a whole request, answer included
         int backoff_base_s = 2;
@@ -69,7 +68,14 @@ struct Config {
     std::string source;  // the file it came from, or "(defaults)"
 
     std::filesystem::path outbox_file() const { return device.data_dir / "outbox.db"; }
-    platform::OutboxOptions outbox_options() const { return {platform.retention_days, platform.max_age_days}; }
+    // What the device's connections use: a foreign, damaged or newer outbox
+    // is moved to quarantine/ and replaced, never written to.
+    platform::OutboxOptions outbox_options() const {
+        platform::OutboxOptions o;
+        o.retention_days = platform.retention_days;
+        o.on_damage = platform::OutboxOptions::OnDamage::Quarantine;
+        return o;
+    }
     // The sync client's settings, without the token (read from token_file).
     platform::SyncSettings sync_settings() const;
 };

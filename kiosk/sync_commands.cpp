@@ -4,6 +4,7 @@
 #include "kiosk/device_info.hpp"
 #include "kiosk/local_settings.hpp"
 #include "platform/clock.hpp"
+#include "platform/outbox_files.hpp"
 #include "platform/status.hpp"
 #include "platform/sync.hpp"
 
@@ -51,6 +52,7 @@ void add_sync_commands(CLI::App& app, CommandContext& ctx) {
                 OutboxOptions options = c.outbox_options();
                 options.relaxed_marks = true;  // only marks records sent: losing that resends them
                 Outbox outbox(c.outbox_file(), options);
+                if (std::string what = describe(outbox.opening()); !what.empty()) std::cerr << "vitrine: " << what << "\n";
                 KioskClock clock;  // real time
                 SyncClient client(settings, outbox, clock);
                 const PassResult r = client.pass();
@@ -88,9 +90,9 @@ void add_sync_commands(CLI::App& app, CommandContext& ctx) {
                 SyncStatus sync;
                 std::error_code ec;
                 if (fs::exists(c.outbox_file(), ec)) {
-                    Outbox outbox(c.outbox_file(), c.outbox_options());
-                    queue = outbox.status(now);
-                    if (auto saved = outbox.sync_state()) sync = sync_status_from(*saved);
+                    const OutboxRead read = read_outbox(c.outbox_file());  // read only: works on a read-only partition
+                    queue = status_of(read.records, now);
+                    if (read.sync_state) sync = sync_status_from(*read.sync_state);
                 }
                 sync.configured = !c.platform.base_url.empty();
                 const json doc = device_status(device_info(c), queue, sync, now);

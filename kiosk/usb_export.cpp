@@ -1,6 +1,7 @@
 #include "kiosk/usb_export.hpp"
 
 #include "content/sha256.hpp"
+#include "platform/outbox_files.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -144,7 +145,7 @@ bool is_empty_dir(const fs::path& dir) {
 
 }  // namespace
 
-ExportResult export_queue(const fs::path& outbox_file, const platform::OutboxOptions& options, const fs::path& stick_dir,
+ExportResult export_queue(const fs::path& outbox_file, const fs::path& stick_dir,
                           const std::string& device_id, std::chrono::system_clock::time_point now) {
     struct stat st{};
     if (::stat(stick_dir.c_str(), &st) != 0)
@@ -154,14 +155,16 @@ ExportResult export_queue(const fs::path& outbox_file, const platform::OutboxOpt
     if (::statvfs(stick_dir.c_str(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY)) throw read_only_error(stick_dir);
 
     std::error_code ec;
-    if (!fs::exists(outbox_file, ec))
+    if (!fs::exists(outbox_file, ec) && platform::quarantined(outbox_file).empty())
         throw ExportError("nothing to export: no record has been made on this device yet");
     ExportResult r;
     std::string data;
     try {
-        // Read only: export_text lists records, it changes no state.
-        platform::Outbox outbox(outbox_file, options);
-        data = outbox.export_text(&r.records);
+        // Read only, and every record that can be read, those of outboxes set aside too.
+        platform::HandOver h = platform::hand_over(outbox_file);
+        data = std::move(h.text);
+        r.records = h.records;
+        r.unreadable = h.unreadable;
     } catch (const platform::OutboxError& e) {
         throw ExportError(std::string("cannot read the records: ") + e.what());
     }

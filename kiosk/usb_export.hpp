@@ -1,6 +1,7 @@
 // Export of the outbox to a USB stick, for hand-over when the hall has no
 // network: the records exactly as `vitrine queue export` writes them (sealed
-// parts stay sealed) plus a sha256sum-format checksum file. Never changes a
+// parts stay sealed; those of outboxes set aside in quarantine/ too) plus a
+// sha256sum-format checksum file. Never changes a
 // record's state, never leaves a half-written file under the final name.
 #pragma once
 #include "platform/outbox.hpp"
@@ -17,6 +18,7 @@ namespace vitrine {
 struct ExportResult {
     std::filesystem::path file, checksum_file;
     std::int64_t records = 0;
+    std::int64_t unreadable = 0;  // records known to exist that could not be read, so are not in `file`
     std::uint64_t bytes = 0;  // of `file`
 };
 
@@ -29,9 +31,8 @@ public:
 
 // Writes <stick_dir>/vitrine-export-<device_id>-<UTC yyyymmddThhmmssZ>.jsonl
 // and <that file>.sha256. Throws ExportError (the outbox's own errors too).
-ExportResult export_queue(const std::filesystem::path& outbox_file, const platform::OutboxOptions& options,
-                          const std::filesystem::path& stick_dir, const std::string& device_id,
-                          std::chrono::system_clock::time_point now);
+ExportResult export_queue(const std::filesystem::path& outbox_file, const std::filesystem::path& stick_dir,
+                          const std::string& device_id, std::chrono::system_clock::time_point now);
 
 // The mounted stick roots under the watch dirs: each dir's subdirectories,
 // plus a dir itself when it is a mount point or holds files. Read-only ones

@@ -1,19 +1,18 @@
 #include "platform/outbox.hpp"
 
+#include "platform/outbox_files.hpp"
+#include "platform/sqlite.hpp"
+
 #include <sqlite3.h>
 
-#include <fcntl.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 namespace vitrine::platform {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono;
+using namespace sql;
 using Cause = OutboxError::Cause;
 
 // Version 1: the record as JSON and its state.
@@ -57,160 +56,68 @@ CREATE TABLE sync_state (
 );
 )";
 
+// Version 4: who this file is, so that nothing else is mistaken for it (the
+// application id in the header, and a random identity that a write-ahead
+// log of another outbox does not carry), and the time from which a sent
+// record's retention runs, once a trusted clock has given one.
+constexpr std::string_view kSchemaV4 = R"(
+PRAGMA application_id = 1447646290;
+CREATE TABLE outbox_meta (
+  key   TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+);
+INSERT INTO outbox_meta (key, value) VALUES ('identity', lower(hex(randomblob(16))));
+ALTER TABLE records ADD COLUMN retain_from INTEGER;
+)";
+static_assert(Outbox::kApplicationId == 1447646290, "kSchemaV4 sets it");
+
 std::int64_t to_ms(system_clock::time_point t) { return duration_cast<milliseconds>(t.time_since_epoch()).count(); }
 system_clock::time_point from_ms(std::int64_t ms) { return system_clock::time_point(milliseconds(ms)); }
 
-// Whether the file system that holds (or would hold) `file` is mounted read-only.
-bool mounted_read_only(const fs::path& file) {
-    std::error_code ec;
-    fs::path dir = fs::absolute(file, ec).parent_path();
-    while (dir.has_relative_path() && !fs::exists(dir, ec)) dir = dir.parent_path();
-    struct statvfs st {};
-    return ::statvfs(dir.c_str(), &st) == 0 && (st.f_flag & ST_RDONLY);
+// Text from the network kept with a record: at most kMaxReasonBytes, cut
+// before a UTF-8 sequence, so that a hostile platform cannot fill the disk.
+std::string bounded(const std::string& s) {
+    if (s.size() <= kMaxReasonBytes) return s;
+    std::size_t n = kMaxReasonBytes - 3;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80) --n;
+    return s.substr(0, n) + "...";
 }
-
-OutboxError disk_full(const fs::path& file) {
-    return OutboxError(Cause::DiskFull, "the data partition is full: the outbox " + file.string() +
-                                            " cannot take more; free some space on it (the records already "
-                                            "saved are kept)");
-}
-
-OutboxError read_only(const fs::path& file) {
-    if (mounted_read_only(file))
-        return OutboxError(Cause::ReadOnly, "the data partition is mounted read-only (usually after a storage "
-                                            "error): the outbox " + file.string() +
-                                                " cannot be written; check the storage and restart the kiosk");
-    return OutboxError(Cause::ReadOnly, "the outbox " + file.string() +
-                                            " cannot be written by this user: check the owner and permissions "
-                                            "of the file and of its directory");
-}
-
-OutboxError corrupt(const fs::path& file, const std::string& why) {
-    const std::string f = file.string();
-    return OutboxError(Cause::Corrupt, "the outbox " + f + " is damaged (" + why +
-                                           "): its records cannot be read. Move it aside, with " + f + "-wal and " +
-                                           f + "-shm if they exist, and restart the kiosk: it starts an empty "
-                                           "outbox. Keep the moved file for support.");
-}
-
-// The OutboxError for SQLite's result `rc` while `doing` something.
-OutboxError error_for(sqlite3* db, int rc, const fs::path& file, std::string_view doing) {
-    const int primary = rc & 0xff;
-    const int err = db && (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN) ? sqlite3_system_errno(db) : 0;
-    if (primary == SQLITE_FULL || err == ENOSPC || err == EDQUOT) return disk_full(file);
-    if (primary == SQLITE_READONLY || err == EROFS ||
-        ((primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR) && mounted_read_only(file)))
-        return read_only(file);
-    if (primary == SQLITE_NOTADB) return corrupt(file, "it is not an SQLite database");
-    if (primary == SQLITE_CORRUPT) return corrupt(file, "SQLite found damaged pages");
-    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-        return OutboxError(Cause::Busy, "the outbox " + file.string() + " is locked by another program (" +
-                                            std::string(doing) + "); try again");
-    std::string detail = err ? std::strerror(err) : db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    if (primary == SQLITE_CANTOPEN)
-        return OutboxError(Cause::Other, "cannot open the outbox " + file.string() + ": " + detail);
-    return OutboxError(Cause::Other, "the outbox " + file.string() + ": " + std::string(doing) + ": " + detail);
-}
-
-// A prepared statement, finalized on scope exit.
-class Stmt {
-public:
-    Stmt(sqlite3* db, const fs::path& file, std::string_view sql) : db_(db), file_(file) {
-        int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &s_, nullptr);
-        if (rc != SQLITE_OK) throw error_for(db, rc, file, "reading it");
-    }
-    ~Stmt() { sqlite3_finalize(s_); }
-    Stmt(const Stmt&) = delete;
-    Stmt& operator=(const Stmt&) = delete;
-
-    Stmt& bind(int i, std::string_view v) {
-        check(sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
-        return *this;
-    }
-    Stmt& bind(int i, std::int64_t v) {
-        check(sqlite3_bind_int64(s_, i, v));
-        return *this;
-    }
-    // True while there is a row.
-    bool step(std::string_view doing = "reading it") {
-        int rc = sqlite3_step(s_);
-        if (rc == SQLITE_ROW) return true;
-        if (rc == SQLITE_DONE) return false;
-        throw error_for(db_, rc, file_, doing);
-    }
-    void reset() {
-        sqlite3_reset(s_);
-        sqlite3_clear_bindings(s_);
-    }
-    std::string text(int col) const {
-        auto p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
-        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : std::string();
-    }
-    std::int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
-    bool null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
-
-private:
-    void check(int rc) {
-        if (rc != SQLITE_OK) throw error_for(db_, rc, file_, "binding a value");
-    }
-    sqlite3* db_;
-    const fs::path& file_;
-    sqlite3_stmt* s_ = nullptr;
-};
-
-void exec(sqlite3* db, const fs::path& file, const std::string& sql, std::string_view doing) {
-    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
-    if (rc != SQLITE_OK) throw error_for(db, rc, file, doing);
-}
-
-// BEGIN IMMEDIATE (the write lock first, so a writer never fails on upgrade);
-// rolled back unless committed.
-class Transaction {
-public:
-    Transaction(sqlite3* db, const fs::path& file, std::string_view doing) : db_(db), file_(file), doing_(doing) {
-        exec(db, file, "BEGIN IMMEDIATE", doing);
-    }
-    void commit() {
-        exec(db_, file_, "COMMIT", doing_);
-        done_ = true;
-    }
-    ~Transaction() {
-        if (!done_ && !sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-
-private:
-    sqlite3* db_;
-    const fs::path& file_;
-    std::string_view doing_;
-    bool done_ = false;
-};
 
 State state_from(const std::string& s, const fs::path& file) {
     if (s == "pending") return State::Pending;
     if (s == "sent") return State::Sent;
     if (s == "rejected") return State::Rejected;
-    throw corrupt(file, "a record has the unknown state \"" + s + "\"");
+    throw OutboxError(Cause::Corrupt, "a record of the outbox " + file.string() + " has the unknown state \"" +
+                                          s.substr(0, 40) + "\"");
 }
 
-Record parse_body(const std::string& body, const fs::path& file) {
+// One record this program cannot read is not a damaged outbox: the others
+// go on, and the hand-over carries it as stored.
+OutboxError unreadable_record(const fs::path& file, const std::string& id, const std::string& why) {
+    return OutboxError(Cause::Corrupt, "the record " + id.substr(0, 40) + " of the outbox " + file.string() +
+                                           " cannot be read (" + why +
+                                           "); `vitrine queue export` hands it over as it is stored");
+}
+
+Record parse_body(const std::string& id, const std::string& body, const fs::path& file) {
     nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
-    if (j.is_discarded()) throw corrupt(file, "a record is not valid JSON");  // parse errors quote the text
+    if (j.is_discarded()) throw unreadable_record(file, id, "it is not valid JSON");  // parse errors quote the text
     try {
         return record_from_json(j);
     } catch (const std::runtime_error& e) {
-        throw corrupt(file, std::string("a record cannot be read: ") + e.what());
+        throw unreadable_record(file, id, e.what());
     }
 }
 
-constexpr const char* kStoredColumns = "SELECT body, state, attempts, last_error, sent_at FROM records";
+constexpr const char* kStoredColumns = "SELECT id, body, state, attempts, last_error, sent_at FROM records";
 
 StoredRecord stored_from(const Stmt& s, const fs::path& file) {
     StoredRecord r;
-    r.record = parse_body(s.text(0), file);
-    r.state = state_from(s.text(1), file);
-    r.attempts = static_cast<int>(s.integer(2));
-    r.last_error = s.text(3);
-    if (!s.null(4)) r.sent_at = from_ms(s.integer(4));
+    r.record = parse_body(s.text(0), s.text(1), file);
+    r.state = state_from(s.text(2), file);
+    r.attempts = static_cast<int>(s.integer(3));
+    r.last_error = s.text(4);
+    if (!s.null(5)) r.sent_at = from_ms(s.integer(5));
     return r;
 }
 
@@ -218,20 +125,19 @@ std::int64_t sql_limit(std::size_t limit) {
     return limit > static_cast<std::size_t>(INT64_MAX) ? -1 : static_cast<std::int64_t>(limit);
 }
 
-OutboxError write_error(const fs::path& file, int err) {
-    std::string what = "cannot write " + file.string() + ": " + std::strerror(err);
-    if (err == ENOSPC || err == EDQUOT) return OutboxError(Cause::DiskFull, what + " (the target is full)");
-    if (err == EROFS) return OutboxError(Cause::ReadOnly, what + " (the target is mounted read-only)");
-    return OutboxError(Cause::Other, what);
-}
-
-void write_all(int fd, const std::string& data, const fs::path& file) {
-    std::size_t done = 0;
-    while (done < data.size()) {
-        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw write_error(file, errno);
-        done += static_cast<std::size_t>(n);
+// The refusal of files this program will not write to.
+OutboxError refusal(const fs::path& file, Verdict v, const std::string& why) {
+    const std::string f = file.string();
+    const std::string restart = "restart the kiosk: it sets the file aside, whole, under quarantine/ beside it, "
+                                "starts a new outbox and carries every record it can read into it";
+    switch (v) {
+    case Verdict::Foreign:
+        return OutboxError(Cause::Foreign, "the outbox " + f + " is not an outbox of this kiosk (" + why +
+                                               "): nothing in it was changed. To go on, " + restart);
+    case Verdict::Newer:
+        return OutboxError(Cause::Newer, "the outbox " + f + " was written by a newer vitrine (" + why +
+                                             "): nothing in it was changed. Install that version again, or " + restart);
+    default: return damaged(file, why);
     }
 }
 
@@ -246,6 +152,17 @@ const char* state_name(State s) {
     return "?";
 }
 
+const char* verdict_name(Verdict v) {
+    switch (v) {
+    case Verdict::Missing: return "missing";
+    case Verdict::Sound: return "sound";
+    case Verdict::Foreign: return "foreign";
+    case Verdict::Damaged: return "damaged";
+    case Verdict::Newer: return "newer";
+    }
+    return "?";
+}
+
 nlohmann::json to_json(const StoredRecord& r) {
     nlohmann::json j = to_json(r.record);
     j["state"] = state_name(r.state);
@@ -256,8 +173,8 @@ nlohmann::json to_json(const StoredRecord& r) {
 }
 
 const std::vector<std::string_view>& Outbox::migrations() {
-    static const std::vector<std::string_view> steps = {kSchemaV1, kSchemaV2, kSchemaV3};
-    static_assert(kSchemaVersion == 3, "one step per schema version");
+    static const std::vector<std::string_view> steps = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4};
+    static_assert(kSchemaVersion == 4, "one step per schema version");
     return steps;
 }
 
@@ -272,50 +189,70 @@ Outbox::Outbox(const fs::path& file, OutboxOptions options) : file_(file), optio
                                                 ec.message());
         }
     }
+    bool alone = false;
+    lock_fd_ = lock_files(file_, true, alone);
     try {
-        int rc = sqlite3_open_v2(file_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
-        if (rc != SQLITE_OK) throw error_for(db_, rc, file_, "opening it");
-        sqlite3_extended_result_codes(db_, 1);
-        // SQLite quietly opens a file it cannot write read-only.
-        if (sqlite3_db_readonly(db_, "main") == 1) throw read_only(file_);
-        sqlite3_busy_timeout(db_, 250);  // the UI thread must not wait longer on the sync worker
-        {
-            Stmt wal(db_, file_, "PRAGMA journal_mode = WAL");
-            wal.step("opening it");
-            if (wal.text(0) != "wal")
-                throw OutboxError(Cause::Other, "the outbox " + file_.string() +
-                                                    " cannot use write-ahead logging (journal mode " + wal.text(0) +
-                                                    "); is the data partition a local file system?");
+        // Only a connection with the files to itself may read the database
+        // without its log, which tells whether the log is its own.
+        if (alone) {
+            const Inspection found = inspect(file_, true);
+            if (found.verdict != Verdict::Missing && found.verdict != Verdict::Sound) {
+                if (options_.on_damage == OutboxOptions::OnDamage::Refuse)
+                    throw refusal(file_, found.verdict, found.why);
+                opening_.quarantined = quarantine(file_, found, system_clock::now());
+            }
         }
-        exec(db_, file_,
-             std::string("PRAGMA synchronous = ") + (options_.relaxed_marks ? "NORMAL" : "FULL") +
-                 "; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON",
-             "opening it");
-        {
-            Stmt check(db_, file_, "PRAGMA quick_check");
-            check.step("checking it");
-            if (check.text(0) != "ok") throw corrupt(file_, "it fails its integrity check");
-        }
-        migrate();
+        open_connection();
+        if (opening_.quarantined) restore_from(*opening_.quarantined);
+        share_lock(lock_fd_);
     } catch (...) {
-        sqlite3_close_v2(db_);
+        sqlite3_finalize(insert_);
+        insert_ = nullptr;
+        sqlite3_close_v2(db_);  // checkpoints nothing: open_connection() said so first
         db_ = nullptr;
+        ::close(lock_fd_);
         throw;
     }
+}
+
+// Checks the files again through this connection, as a writer sees them,
+// before the first write: a connection that was not alone did not inspect
+// them, and nothing is checkpointed on close until they pass.
+void Outbox::open_connection() {
+    int rc = sqlite3_open_v2(file_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             nullptr);
+    if (rc != SQLITE_OK) throw error_for(db_, rc, file_, "opening it");
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    sqlite3_extended_result_codes(db_, 1);
+    // SQLite quietly opens a file it cannot write read-only.
+    if (sqlite3_db_readonly(db_, "main") == 1) throw read_only(file_);
+    sqlite3_busy_timeout(db_, 250);  // the UI thread must not wait longer on the sync worker
+    const Facts facts = read_facts(db_, file_);
+    if (auto p = problem_of(db_, file_, facts)) throw refusal(file_, p->verdict, p->why);
+    {
+        Stmt wal(db_, file_, "PRAGMA journal_mode = WAL");
+        wal.step("opening it");
+        if (wal.text(0) != "wal")
+            throw OutboxError(Cause::Other, "the outbox " + file_.string() +
+                                                " cannot use write-ahead logging (journal mode " + wal.text(0) +
+                                                "); is the data partition a local file system?");
+    }
+    exec(db_, file_,
+         std::string("PRAGMA synchronous = ") + (options_.relaxed_marks ? "NORMAL" : "FULL") +
+             "; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON",
+         "opening it");
+    migrate();
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, nullptr);
 }
 
 Outbox::~Outbox() {
     sqlite3_finalize(insert_);
     sqlite3_close_v2(db_);
+    ::close(lock_fd_);  // after SQLite let go of the files
 }
 
 void Outbox::migrate() {
     int version = schema_version();
-    if (version > kSchemaVersion)
-        throw OutboxError(Cause::Other, "the outbox " + file_.string() + " was written by a newer vitrine (schema " +
-                                            std::to_string(version) + ", this one knows up to " +
-                                            std::to_string(kSchemaVersion) + "): install that version again");
     while (version < kSchemaVersion) {
         const std::string doing = "migrating it to schema " + std::to_string(version + 1);
         Transaction t(db_, file_, doing);
@@ -326,6 +263,32 @@ void Outbox::migrate() {
         t.commit();
         version = schema_version();
     }
+}
+
+// The pending and rejected records of the files just set aside, carried
+// into this new outbox with their state, in one transaction.
+void Outbox::restore_from(const Quarantine& q) {
+    const OutboxRead read = read_outbox(q.dir / file_.filename());
+    opening_.left = read.unreadable;
+    const std::string_view doing = "carrying records over from the quarantined outbox";
+    Transaction t(db_, file_, doing);
+    Stmt s(db_, file_,
+           "INSERT OR IGNORE INTO records (id, kind, created, body, state, attempts, last_error) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    for (const SavedRecord& r : read.records) {
+        if (r.state != "pending" && r.state != "rejected") continue;
+        if (!r.problem.empty()) {
+            ++opening_.left;
+            continue;
+        }
+        const Record record = record_from_json(nlohmann::json::parse(r.body));
+        s.bind(1, record.id).bind(2, kind_name(record.kind)).bind(3, to_ms(record.created)).bind(4, r.body);
+        s.bind(5, r.state).bind(6, static_cast<std::int64_t>(r.attempts)).bind(7, bounded(r.last_error));
+        s.step(doing);
+        opening_.restored += sqlite3_changes(db_);
+        s.reset();
+    }
+    t.commit();
 }
 
 int Outbox::schema_version() const {
@@ -415,31 +378,38 @@ std::optional<StoredRecord> Outbox::find(const std::string& id) const {
 }
 
 std::vector<Record> Outbox::pending(std::size_t limit) const {
-    Stmt s(db_, file_, "SELECT body FROM records WHERE state = 'pending' ORDER BY created, rowid LIMIT ?");
+    Stmt s(db_, file_, "SELECT id, body FROM records WHERE state = 'pending' ORDER BY created, rowid LIMIT ?");
     s.bind(1, sql_limit(limit));
     std::vector<Record> out;
-    while (s.step()) out.push_back(parse_body(s.text(0), file_));
+    while (s.step()) out.push_back(parse_body(s.text(0), s.text(1), file_));
     return out;
 }
 
 std::vector<Outbox::StoredText> Outbox::pending_texts(std::size_t limit,
                                                       std::optional<std::pair<std::int64_t, std::int64_t>> after) const {
+    // json_valid: a damaged text in a batch would make the whole batch unreadable, again and again.
     Stmt s(db_, file_,
            "SELECT id, body, created, rowid FROM records WHERE state = 'pending' AND (created, rowid) > (?, ?) "
-           "ORDER BY created, rowid LIMIT ?");
+           "AND json_valid(body) ORDER BY created, rowid LIMIT ?");
     s.bind(1, after ? after->first : INT64_MIN).bind(2, after ? after->second : INT64_MIN).bind(3, sql_limit(limit));
     std::vector<StoredText> out;
     while (s.step()) out.push_back({s.text(0), s.text(1), {s.integer(2), s.integer(3)}});
     return out;
 }
 
-void Outbox::mark_sent(const std::vector<std::string>& ids, system_clock::time_point when) {
+void Outbox::mark_sent(const std::vector<std::string>& ids, system_clock::time_point when, bool when_is_trusted) {
     const std::string_view doing = "marking records sent";
     Transaction t(db_, file_, doing);
     Stmt s(db_, file_,
-           "UPDATE records SET state = 'sent', sent_at = ?, last_error = '' WHERE id = ? AND state = 'pending'");
+           "UPDATE records SET state = 'sent', sent_at = ?, retain_from = ?, last_error = '' "
+           "WHERE id = ? AND state = 'pending'");
     for (const auto& id : ids) {
-        s.bind(1, to_ms(when)).bind(2, id).step(doing);
+        s.bind(1, to_ms(when));
+        if (when_is_trusted)
+            s.bind(2, to_ms(when));
+        else
+            s.bind_null(2);
+        s.bind(3, id).step(doing);
         s.reset();
     }
     t.commit();
@@ -447,19 +417,41 @@ void Outbox::mark_sent(const std::vector<std::string>& ids, system_clock::time_p
 
 void Outbox::mark_rejected(const std::string& id, const std::string& reason) {
     Stmt s(db_, file_, "UPDATE records SET state = 'rejected', last_error = ? WHERE id = ? AND state = 'pending'");
-    s.bind(1, reason).bind(2, id).step("marking a record rejected");
+    s.bind(1, bounded(reason)).bind(2, id).step("marking a record rejected");
 }
 
 void Outbox::note_failure(const std::vector<std::string>& ids, const std::string& error) {
     const std::string_view doing = "noting a failed delivery";
+    const std::string kept = bounded(error);
     Transaction t(db_, file_, doing);
     Stmt s(db_, file_,
            "UPDATE records SET attempts = attempts + 1, last_error = ? WHERE id = ? AND state = 'pending'");
     for (const auto& id : ids) {
-        s.bind(1, error).bind(2, id).step(doing);
+        s.bind(1, kept).bind(2, id).step(doing);
         s.reset();
     }
     t.commit();
+}
+
+std::int64_t Outbox::reject_unsendable() {
+    const std::string_view doing = "setting aside a damaged record";
+    // The row breaks the schema's json_valid check already; changing its
+    // state must not trip over it.
+    exec(db_, file_, "PRAGMA ignore_check_constraints = ON", doing);
+    std::int64_t n = 0;
+    try {
+        Stmt s(db_, file_,
+               "UPDATE records SET state = 'rejected', last_error = 'the record stored on this device is damaged (its "
+               "text is not JSON): it cannot be sent; the hand-over export reports it' "
+               "WHERE state = 'pending' AND NOT json_valid(body)");
+        s.step(doing);
+        n = sqlite3_changes64(db_);
+    } catch (...) {
+        sqlite3_exec(db_, "PRAGMA ignore_check_constraints = OFF", nullptr, nullptr, nullptr);
+        throw;
+    }
+    exec(db_, file_, "PRAGMA ignore_check_constraints = OFF", doing);
+    return n;
 }
 
 void Outbox::save_sync_state(const nlohmann::json& state) {
@@ -475,53 +467,35 @@ std::optional<nlohmann::json> Outbox::sync_state() const {
     return j;
 }
 
-std::int64_t Outbox::purge(system_clock::time_point now) {
-    Stmt s(db_, file_,
-           "DELETE FROM records WHERE (state = 'sent' AND coalesce(sent_at, created) < ?) OR created < ?");
-    s.bind(1, to_ms(now - days(options_.retention_days))).bind(2, to_ms(now - days(options_.max_age_days)));
-    s.step("purging old records");
-    return sqlite3_changes64(db_);
+std::int64_t Outbox::purge(std::optional<system_clock::time_point> trusted_now) {
+    if (!trusted_now) return 0;
+    const std::string_view doing = "purging old records";
+    Transaction t(db_, file_, doing);
+    Stmt start(db_, file_, "UPDATE records SET retain_from = ? WHERE state = 'sent' AND retain_from IS NULL");
+    start.bind(1, to_ms(*trusted_now)).step(doing);
+    Stmt s(db_, file_, "DELETE FROM records WHERE state = 'sent' AND retain_from < ?");
+    s.bind(1, to_ms(*trusted_now - days(options_.retention_days))).step(doing);
+    const std::int64_t n = sqlite3_changes64(db_);
+    t.commit();
+    return n;
 }
 
-std::string Outbox::export_text(std::int64_t* records) const {
-    std::string data;
+std::int64_t Outbox::drop(const std::vector<std::string>& ids, bool rejected) {
+    const std::string_view doing = "deleting records";
+    Transaction t(db_, file_, doing);
     std::int64_t n = 0;
-    for (const auto& r : list({State::Pending, State::Rejected})) {
-        data += to_json(r).dump();
-        data += '\n';
-        ++n;
+    Stmt one(db_, file_, "DELETE FROM records WHERE id = ?");
+    for (const auto& id : ids) {
+        one.bind(1, id).step(doing);
+        n += sqlite3_changes64(db_);
+        one.reset();
     }
-    if (records) *records = n;
-    return data;
-}
-
-std::int64_t Outbox::export_jsonl(const fs::path& file) const {
-    std::int64_t n = 0;
-    const std::string data = export_text(&n);
-    fs::path tmp = file;
-    tmp += ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) throw write_error(tmp, errno);
-    try {
-        write_all(fd, data, tmp);
-        if (::fsync(fd) != 0) throw write_error(tmp, errno);
-        int rc = ::close(fd);
-        fd = -1;
-        if (rc != 0) throw write_error(tmp, errno);
-        if (::rename(tmp.c_str(), file.c_str()) != 0) throw write_error(file, errno);
-    } catch (...) {
-        if (fd >= 0) ::close(fd);
-        ::unlink(tmp.c_str());
-        throw;
+    if (rejected) {
+        Stmt all(db_, file_, "DELETE FROM records WHERE state = 'rejected'");
+        all.step(doing);
+        n += sqlite3_changes64(db_);
     }
-    fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
-    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        int rc = ::fsync(dfd);
-        int err = errno;
-        ::close(dfd);
-        if (rc != 0 && err != EINVAL) throw write_error(dir, err);  // EINVAL: a file system without directory fsync
-    }
+    t.commit();
     return n;
 }
 

@@ -18,6 +18,7 @@
 #include "kiosk/ui/widgets.hpp"
 #include "kiosk/video.hpp"
 #include "platform/outbox.hpp"
+#include "platform/outbox_files.hpp"
 #include "platform/sync_worker.hpp"
 #include "platform/stats.hpp"
 
@@ -387,6 +388,7 @@ void Kiosk::shutdown() {
 void Kiosk::open_outbox() {
     try {
         outbox_ = std::make_unique<platform::Outbox>(config_.outbox_file(), config_.outbox_options());
+        if (std::string what = platform::describe(outbox_->opening()); !what.empty()) log(LogLevel::Error, what);
     } catch (const std::exception& e) {
         log(LogLevel::Error,
             std::string("the outbox cannot be used, visitors' interest will not be saved: ") + e.what());

@@ -3,6 +3,8 @@
 // staff member reads it.
 #include "kiosk/ui/staff_screen.hpp"
 
+#include "platform/outbox_files.hpp"
+
 #include "kiosk/device_info.hpp"
 #include "kiosk/ui/widgets.hpp"
 
@@ -214,6 +216,7 @@ void StaffScreen::refresh(StaffContext& c, bool force) {
             queue_error_ = e.what();
         }
     }
+    set_aside_ = platform::quarantined(c.config.outbox_file());
     device_ = device_info(c.config);
     device_.event = c.event;
     addresses_ = network_addresses();
@@ -329,6 +332,12 @@ void StaffScreen::status_page(Frame& f, StaffContext& c) {
     } else {
         text_line(x, right, f.tr("staffmode.outbox_unusable"), kRed);
         if (!queue_error_.empty()) text_line(x, right, queue_error_, kGrey, fonts().small);
+    }
+    if (!set_aside_.empty()) {
+        const auto& q = set_aside_.back();
+        text_line(x, right, f.tr("staffmode.outbox_set_aside"), kAmber, fonts().small);
+        text_line(x, right, (q.when ? when(*q.when, c.clock.wall()) + "  " : std::string()) + q.dir.filename().string(),
+                  kGrey, fonts().small);
     }
     ImGui::Dummy({0, px(4)});
     if (!c.sync) {
@@ -492,10 +501,9 @@ void StaffScreen::export_page(Frame& f, StaffContext& c) {
             export_error_.clear();
             export_stick_ = stick.filename().string();
             // On a worker: a stick may take seconds to write, or hang.
-            export_ = std::async(std::launch::async, [file = c.config.outbox_file(),
-                                                      options = c.config.outbox_options(), stick,
+            export_ = std::async(std::launch::async, [file = c.config.outbox_file(), stick,
                                                       id = c.config.device.id, now = c.clock.wall()] {
-                return export_queue(file, options, stick, id, now);
+                return export_queue(file, stick, id, now);
             });
         }
         ImGui::EndDisabled();
@@ -511,6 +519,9 @@ void StaffScreen::export_page(Frame& f, StaffContext& c) {
                   kGreen, fonts().heading);
         text_line(pad, right, exported_->file.filename().string());
         text_line(pad, right, exported_->checksum_file.filename().string(), kGrey, fonts().small);
+        if (exported_->unreadable > 0)
+            text_line(pad, right, f.tr("staffmode.export_unreadable", {{"n", std::to_string(exported_->unreadable)}}),
+                      kAmber);
     } else if (!export_error_.empty()) {
         text_line(pad, right, f.tr("staffmode.export_refused"), kRed, fonts().heading);
         text_line(pad, right, export_error_, kWhite);

@@ -70,6 +70,7 @@ private:
     std::chrono::steady_clock::time_point refreshed_{};
     std::optional<platform::OutboxStatus> queue_;
     std::string queue_error_;
+    std::vector<platform::Quarantine> set_aside_;  // outboxes moved to quarantine/
     platform::DeviceInfo device_;
     std::vector<std::string> addresses_;
     std::vector<LogLine> problems_;

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        auto r = vitrine::export_queue(argv[2], {}, argv[3], argv[4], std::chrono::system_clock::now());
+        auto r = vitrine::export_queue(argv[2], argv[3], argv[4], std::chrono::system_clock::now());
         std::printf("ok\t%s\t%lld\t%llu\n", r.file.c_str(), static_cast<long long>(r.records),
                     static_cast<unsigned long long>(r.bytes));
         return 0;

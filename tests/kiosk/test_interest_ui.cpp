@@ -372,10 +372,33 @@ TEST_CASE_FIXTURE(Kiosk, "badge scan fills the badge field") {
     CHECK(json::parse(seal.open(rec["sealed"]["contact"])) == json{{"badge", "BADGE-77"}});
 }
 
-TEST_CASE_FIXTURE(Kiosk, "a save that fails says so and keeps nothing") {
+TEST_CASE_FIXTURE(Kiosk, "a damaged outbox is set aside whole, and the visitor's record goes into a new one") {
     std::string junk(64 * 1024, '\0');
     randombytes_buf(junk.data(), junk.size());
     write_file(data / "outbox.db", junk);
+    auto r = script(kStartFlow + "expect " + kContactTitle + "\n" +
+                    "tap E-mail\n"
+                    "type " + kEmail + "\n"
+                    "wait 400\n"
+                    "tap Suivant\n"
+                    "tap " + kConsentContact + "\n" +
+                    "tap Afficher mon QR code\n"
+                    "expect QR code\n");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.err.find("the outbox was damaged (it is not an SQLite database): it was set aside, whole and unchanged, "
+                     "in " + (data / "quarantine").string()) != std::string::npos);
+    const auto aside = entries(data / "quarantine");
+    REQUIRE(aside.size() == 1);
+    CHECK(read_file(data / "quarantine" / aside[0] / "outbox.db") == junk);
+    json rec = only_interest();
+    CHECK(rec["sealed"].contains("contact"));
+    CHECK(r.err.find(kEmail) == std::string::npos);
+    CHECK(files_holding({kEmail, "zoe.martin"}).empty());
+}
+
+TEST_CASE_FIXTURE(Kiosk, "a save that fails says so and keeps nothing") {
+    fs::create_directories(data / "outbox.db");  // a directory where the file should be: it cannot be opened
     auto r = script(kStartFlow + "expect " + kContactTitle + "\n" +
                     "tap E-mail\n"
                     "type " + kEmail + "\n"
@@ -394,9 +417,9 @@ TEST_CASE_FIXTURE(Kiosk, "a save that fails says so and keeps nothing") {
     CHECK(r.err.find("the outbox cannot be used") != std::string::npos);
     CHECK(r.err.find((data / "outbox.db").string()) != std::string::npos);
     CHECK(r.err.find(kEmail) == std::string::npos);
-    // The damaged file is left for the staff as it was, and nothing went elsewhere.
-    CHECK(read_file(data / "outbox.db") == junk);
-    for (const char* side : {"outbox.db-wal", "outbox.db-journal"}) CHECK_FALSE(fs::exists(data / side));
+    // Nothing was made in its place, and nothing went elsewhere.
+    CHECK(fs::is_directory(data / "outbox.db"));
+    for (const char* side : {"outbox.db-wal", "outbox.db-journal", "quarantine"}) CHECK_FALSE(fs::exists(data / side));
     CHECK(files_holding({kEmail, "zoe.martin"}).empty());
 }
 

@@ -67,7 +67,7 @@ TEST_CASE_FIXTURE(QueueCli, "queue status: counts by state and kind, the oldest 
     CHECK(j["ok"] == true);
     CHECK(j["file"] == db.string());
     CHECK(j["exists"] == true);
-    CHECK(j["schema_version"] == 3);
+    CHECK(j["schema_version"] == 4);
     CHECK(j["total"] == 5);
     CHECK(j["counts"] == json{{"pending", {{"interest", 2}, {"stats", 1}}},
                               {"sent", {{"interest", 1}, {"stats", 0}}},
@@ -79,7 +79,7 @@ TEST_CASE_FIXTURE(QueueCli, "queue status: counts by state and kind, the oldest 
     auto text = vitrine({"queue", "status"});
     CHECK(text.exit_code == 0);
     CAPTURE(text.out);
-    CHECK(text.out.find("outbox " + db.string() + " (schema 3)") != std::string::npos);
+    CHECK(text.out.find("outbox " + db.string() + " (schema 4)") != std::string::npos);
     CHECK(text.out.find("pending            2         1         3") != std::string::npos);
     CHECK(text.out.find("rejected           1         0         1") != std::string::npos);
     CHECK(text.out.find("oldest pending record: 2 h 00 min old") != std::string::npos);
@@ -173,22 +173,45 @@ TEST_CASE_FIXTURE(QueueCli, "no outbox yet: status and list say so without creat
     CHECK_FALSE(fs::exists(tmp / "x.jsonl"));
 }
 
-TEST_CASE_FIXTURE(QueueCli, "a damaged outbox: exit 1 and a message that says what to do, the file kept") {
+TEST_CASE_FIXTURE(QueueCli, "queue drop: only what staff name, or every rejected record; said with a count") {
+    fill();
+    CHECK(vitrine({"queue", "drop"}).exit_code == 2);  // nothing named
+    auto one = vitrine({"queue", "drop", records[0].id, "--json"});
+    CHECK(one.exit_code == 0);
+    CHECK(json_of(one)["deleted"] == 1);
+    auto again = vitrine({"queue", "drop", records[0].id});
+    CHECK(again.exit_code == 0);
+    CHECK(again.out.starts_with("deleted 0 records from "));
+    auto rejected = vitrine({"queue", "drop", "--rejected"});
+    CHECK(rejected.exit_code == 0);
+    CHECK(rejected.out.starts_with("deleted 1 record from " + db.string()));
+    const json st = json_of(vitrine({"queue", "status", "--json"}));
+    CHECK(st["total"] == 3);
+    CHECK(st["counts"]["rejected"]["interest"] == 0);
+    CHECK(st["counts"]["pending"]["interest"] == 1);
+}
+
+TEST_CASE_FIXTURE(QueueCli, "a file that is not a database: said by every command, handed over as empty, kept as it is") {
     fs::create_directories(db.parent_path());
     std::string garbage(32768, '\0');
     for (std::size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>((i * 7919 + 13) & 0xff);
     write_file(db, garbage);
-    for (const char* cmd : {"status", "list"}) {
-        CAPTURE(cmd);
-        auto r = vitrine({"queue", cmd});
-        CHECK(r.exit_code == 1);
-        CHECK(r.err.starts_with("vitrine: the outbox " + db.string() + " is damaged (it is not an SQLite database)"));
-        CHECK(r.err.find("Move it aside") != std::string::npos);
-        auto j = vitrine({"queue", cmd, "--json"});
-        CHECK(j.exit_code == 1);
-        CHECK(json_of(j)["ok"] == false);
-        CHECK(json_of(j)["error"].get<std::string>().find("is damaged") != std::string::npos);
-    }
-    CHECK(vitrine({"queue", "export", (tmp / "x.jsonl").string()}).exit_code == 1);
+    auto st = vitrine({"queue", "status"});
+    CHECK(st.exit_code == 0);
+    CHECK(st.out.starts_with("WARNING: the outbox " + db.string() +
+                             " is damaged (it is not an SQLite database): nothing in it was changed"));
+    const json j = json_of(vitrine({"queue", "status", "--json"}));
+    CHECK(j["condition"] == "damaged");
+    CHECK(j["problem"] == "it is not an SQLite database");
+    CHECK(j["total"] == 0);
+    auto list = vitrine({"queue", "list"});
+    CHECK(list.exit_code == 0);
+    CHECK(list.err.find("is damaged (it is not an SQLite database)") != std::string::npos);
+    auto ex = vitrine({"queue", "export", (tmp / "x.jsonl").string(), "--json"});
+    CHECK(ex.exit_code == 0);
+    CHECK(json_of(ex)["records"] == 0);
+    CHECK(json_of(ex)["condition"] == "damaged");
+    CHECK(read_file(tmp / "x.jsonl").empty());
     CHECK(read_file(db) == garbage);
+    CHECK(entries(db.parent_path()) == std::vector<std::string>{"outbox.db"});  // nothing made beside it either
 }

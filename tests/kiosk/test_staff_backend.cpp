@@ -504,7 +504,7 @@ TEST_CASE("export to a stick: the records as `vitrine queue export` writes them,
     const fs::path stick = fx.tmp / "media/STICK";
     fs::create_directories(stick);
 
-    const ExportResult r = export_queue(fx.outbox_file(), {}, stick, "kiosk-07", utc(2026, 1, 5, 9, 3));
+    const ExportResult r = export_queue(fx.outbox_file(), stick, "kiosk-07", utc(2026, 1, 5, 9, 3));
     const std::string name = "vitrine-export-kiosk-07-20260105T090300Z.jsonl";
     CHECK(r.file == stick / name);
     CHECK(r.checksum_file == stick / (name + ".sha256"));
@@ -545,18 +545,18 @@ TEST_CASE("export refusals a staff member can act on") {
     const auto now = utc(2026, 1, 5, 9, 3);
 
     SUBCASE("the stick is gone") {
-        CHECK_THROWS_WITH_AS(export_queue(fx.outbox_file(), {}, fx.tmp / "media/GONE", "kiosk-07", now),
+        CHECK_THROWS_WITH_AS(export_queue(fx.outbox_file(), fx.tmp / "media/GONE", "kiosk-07", now),
                              doctest::Contains("is gone: plug it in again"), ExportError);
     }
     SUBCASE("not a directory") {
         write_file(fx.tmp / "media/file", "x");
-        CHECK_THROWS_WITH_AS(export_queue(fx.outbox_file(), {}, fx.tmp / "media/file", "kiosk-07", now),
+        CHECK_THROWS_WITH_AS(export_queue(fx.outbox_file(), fx.tmp / "media/file", "kiosk-07", now),
                              doctest::Contains("is not a directory"), ExportError);
     }
     SUBCASE("nothing recorded yet: no outbox is created") {
         fs::create_directories(fx.tmp / "stick");
         const fs::path none = fx.tmp / "empty/outbox.db";
-        CHECK_THROWS_WITH_AS(export_queue(none, {}, fx.tmp / "stick", "kiosk-07", now),
+        CHECK_THROWS_WITH_AS(export_queue(none, fx.tmp / "stick", "kiosk-07", now),
                              doctest::Contains("nothing to export"), ExportError);
         CHECK_FALSE(fs::exists(none));
         CHECK(entries(fx.tmp / "stick").empty());

@@ -3,6 +3,7 @@
 // data on disk, and what a full disk, a read-only file system and a damaged
 // file give (a cause and a message staff can act on).
 #include "fixture.hpp"
+#include "platform/outbox_files.hpp"
 
 #include <fcntl.h>
 
@@ -35,6 +36,13 @@ struct OutboxFixture {
         return out;
     }
 };
+
+// What `vitrine queue export` does: the hand-over of `outbox_file` written to `target`.
+std::int64_t export_to(const fs::path& outbox_file, const fs::path& target) {
+    const HandOver h = hand_over(outbox_file);
+    write_whole(target, h.text);
+    return h.records;
+}
 
 // The OutboxError that `f` throws (REQUIREd).
 template <class F>
@@ -84,30 +92,38 @@ void check_corrupt_message(const OutboxError& e, const fs::path& file, const std
     CAPTURE(m);
     CHECK(e.cause == Cause::Corrupt);
     CHECK(m.starts_with("the outbox " + file.string() + " is damaged (" + why));
-    CHECK(m.find("Move it aside") != std::string::npos);
-    CHECK(m.find("restart the kiosk") != std::string::npos);
+    CHECK(m.find("nothing in it was changed") != std::string::npos);
+    CHECK(m.find("Restart the kiosk: it sets the file aside") != std::string::npos);
 }
 
 }  // namespace
 
-TEST_CASE_FIXTURE(OutboxFixture, "a new outbox: WAL, synchronous FULL, foreign keys, short busy timeout, schema 3") {
+TEST_CASE_FIXTURE(OutboxFixture, "a new outbox: WAL, synchronous FULL, foreign keys, short busy timeout, schema 4") {
     Outbox outbox(file);
     CHECK(fs::exists(file));
+    CHECK(fs::exists(file.string() + ".lock"));
     CHECK(outbox.file() == file);
+    CHECK_FALSE(outbox.opening().quarantined);
     CHECK(outbox.schema_version() == Outbox::kSchemaVersion);
-    CHECK(outbox.schema_version() == 3);
+    CHECK(outbox.schema_version() == 4);
     CHECK(outbox.pragma("journal_mode") == "wal");
     CHECK(outbox.pragma("synchronous") == "2");
     CHECK(outbox.pragma("foreign_keys") == "1");
     CHECK(outbox.pragma("busy_timeout") == "250");
-    CHECK(outbox.pragma("user_version") == "3");
+    CHECK(outbox.pragma("user_version") == "4");
+    CHECK(outbox.pragma("application_id") == std::to_string(Outbox::kApplicationId));
     CHECK_THROWS_AS(outbox.pragma("journal_mode = DELETE"), OutboxError);
     CHECK(outbox.pragma("journal_mode") == "wal");
     RawDb raw(file);
     CHECK(raw.value("PRAGMA journal_mode") == "wal");  // in the file, for every connection
-    CHECK(raw.value("PRAGMA user_version") == "3");
+    CHECK(raw.value("PRAGMA user_version") == "4");
     CHECK(raw.value("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records' AND sql IS NOT NULL") ==
           "records_state_created");
+    // Each outbox has an identity of its own, so that no other outbox's log is taken for its own.
+    const std::string identity = raw.value("SELECT value FROM outbox_meta WHERE key = 'identity'");
+    CHECK(identity.size() == 32);
+    Outbox other(tmp / "other/outbox.db");
+    CHECK(RawDb(tmp / "other/outbox.db").value("SELECT value FROM outbox_meta WHERE key = 'identity'") != identity);
     const OutboxStatus st = outbox.status(kMonday9);
     CHECK(st.total == 0);
     CHECK_FALSE(st.oldest_pending_age);
@@ -234,46 +250,58 @@ TEST_CASE_FIXTURE(OutboxFixture, "the sync state: none at first, the last saved 
     CHECK(raw.value("SELECT count(*) FROM sync_state") == "1");
 }
 
-TEST_CASE_FIXTURE(OutboxFixture, "purge: sent records after the retention, any record after the maximum age") {
+TEST_CASE_FIXTURE(OutboxFixture, "purge: sent records only, by a trusted time, never a pending or rejected one") {
     OutboxOptions opt;
     opt.retention_days = 30;
-    opt.max_age_days = 60;
     Outbox outbox(file, opt);
     const Record sent_early = sample_interest(keys, kMonday9);
     const Record sent_late = sample_interest(keys, kMonday9);
+    const Record sent_untrusted = sample_interest(keys, kMonday9);
     const Record pending = sample_interest(keys, kMonday9 + 1s);
     const Record rejected = sample_stats(kMonday9 + 2s);
-    const Record young = sample_stats(kMonday9 + std::chrono::days(20));
-    for (const Record* r : {&sent_early, &sent_late, &pending, &rejected, &young}) outbox.add(*r);
-    outbox.mark_sent({sent_early.id}, kMonday9 + 1h);
-    outbox.mark_sent({sent_late.id}, kMonday9 + std::chrono::days(10));
+    for (const Record* r : {&sent_early, &sent_late, &sent_untrusted, &pending, &rejected}) outbox.add(*r);
+    outbox.mark_sent({sent_early.id}, kMonday9 + 1h, true);
+    outbox.mark_sent({sent_late.id}, kMonday9 + std::chrono::days(10), true);
+    // Acknowledged by a platform that gave no time: the device's clock said 2038.
+    outbox.mark_sent({sent_untrusted.id}, SysTime(std::chrono::seconds(2145916800)), false);
     outbox.mark_rejected(rejected.id, "malformed");
+    RawDb raw(file);
+    CHECK(raw.value("SELECT retain_from FROM records WHERE id = ?", sent_early.id) ==
+          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>((kMonday9 + 1h).time_since_epoch()).count()));
+    CHECK(raw.value("SELECT retain_from IS NULL FROM records WHERE id = ?", sent_untrusted.id) == "1");
+
+    // No trusted time: nothing at all, whatever the device's clock says.
+    CHECK(outbox.purge(std::nullopt) == 0);
+    CHECK(outbox.status(kMonday9).total == 5);
+    CHECK(raw.value("SELECT retain_from IS NULL FROM records WHERE id = ?", sent_untrusted.id) == "1");
 
     const SysTime retention = kMonday9 + 1h + std::chrono::days(30);
     CHECK(outbox.purge(retention) == 0);  // exactly 30 days after it was sent: kept
+    // The record sent under the wrong clock starts its retention now.
+    CHECK(raw.value("SELECT retain_from FROM records WHERE id = ?", sent_untrusted.id) ==
+          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(retention.time_since_epoch()).count()));
     CHECK(outbox.purge(retention + 1ms) == 1);
     CHECK_FALSE(outbox.find(sent_early.id));
     CHECK(outbox.find(sent_late.id));  // the retention runs from when it was sent
     CHECK(outbox.purge(kMonday9 + std::chrono::days(40)) == 0);
     CHECK(outbox.purge(kMonday9 + std::chrono::days(40) + 1ms) == 1);
     CHECK_FALSE(outbox.find(sent_late.id));
+    CHECK(outbox.find(sent_untrusted.id));
+    CHECK(outbox.purge(retention + std::chrono::days(30) + 1ms) == 1);
+    CHECK_FALSE(outbox.find(sent_untrusted.id));
 
-    // Pending and rejected records stay until the maximum age.
-    CHECK(outbox.purge(kMonday9 + std::chrono::days(60)) == 0);
-    CHECK(outbox.purge(kMonday9 + std::chrono::days(60) + 1s + 1ms) == 1);
-    CHECK_FALSE(outbox.find(pending.id));
+    // Pending and rejected records stay, however late it is.
+    CHECK(outbox.purge(kMonday9 + std::chrono::days(100000)) == 0);
+    CHECK(outbox.find(pending.id));
     CHECK(outbox.find(rejected.id));
-    CHECK(outbox.purge(kMonday9 + std::chrono::days(60) + 2s + 1ms) == 1);
-    CHECK(ids(outbox.list()) == std::vector<std::string>{young.id});
-    CHECK(outbox.purge(kMonday9 + std::chrono::days(1000)) == 1);
-    CHECK(outbox.status(kMonday9).total == 0);
+    CHECK(outbox.status(kMonday9).total == 2);
 
-    SUBCASE("the defaults: 30 and 730 days") {
-        Outbox defaults(tmp / "other.db");
-        const Record old = sample_interest(keys, kMonday9);
-        defaults.add(old);
-        CHECK(defaults.purge(kMonday9 + std::chrono::days(730)) == 0);
-        CHECK(defaults.purge(kMonday9 + std::chrono::days(730) + 1ms) == 1);
+    SUBCASE("a trusted time earlier than a record's start deletes nothing of it") {
+        const Record r = sample_interest(keys, kMonday9);
+        outbox.add(r);
+        outbox.mark_sent({r.id}, kMonday9 + std::chrono::days(500), true);
+        CHECK(outbox.purge(kMonday9) == 0);
+        CHECK(outbox.find(r.id));
     }
 }
 
@@ -293,7 +321,7 @@ TEST_CASE_FIXTURE(OutboxFixture, "export: pending and rejected records as comple
     fs::create_directories(target.parent_path());
     write_file(target, "an older export that is longer than the new one will be, so that a partial overwrite shows "
                        + std::string(100000, '.'));
-    CHECK(outbox.export_jsonl(target) == 3);
+    CHECK(export_to(file, target) == 3);
     CHECK(entries(target.parent_path()) == std::vector<std::string>{"export.jsonl"});  // no temporary left
     CHECK((fs::status(target).permissions() & fs::perms::others_read) == fs::perms::none);
     const std::string text = read_file(target);
@@ -319,15 +347,17 @@ TEST_CASE_FIXTURE(OutboxFixture, "export: pending and rejected records as comple
     CHECK(keys.open(record_from_json(json::parse(lines[1])).sealed.at("email")) == "jeanne.dupont@example.org");
     CHECK(text.find("jeanne") == std::string::npos);
 
-    SUBCASE("an empty queue gives an empty file") {
-        outbox.mark_sent({r[2].id, r[3].id}, kMonday9 + 1h);
+    SUBCASE("nothing pending or rejected gives an empty file") {
+        outbox.mark_sent({r[2].id, r[3].id}, kMonday9 + 1h, true);
         outbox.purge(kMonday9 + std::chrono::days(800));
-        CHECK(outbox.export_jsonl(target) == 0);
+        CHECK(export_to(file, target) == 1);  // the rejected record stays until staff delete it
+        RawDb(file).exec("DELETE FROM records WHERE state = 'rejected'");
+        CHECK(export_to(file, target) == 0);
         CHECK(read_file(target).empty());
     }
     SUBCASE("a directory that does not exist: an error naming the file, nothing written") {
         const fs::path bad = tmp / "no-such-stick/export.jsonl";
-        OutboxError e = error_of([&] { outbox.export_jsonl(bad); });
+        OutboxError e = error_of([&] { export_to(file, bad); });
         CHECK(e.cause == Cause::Other);
         CHECK(std::string(e.what()).starts_with("cannot write " + bad.string() + ".tmp: No such file or directory"));
         CHECK_FALSE(fs::exists(bad.parent_path()));
@@ -380,7 +410,8 @@ TEST_CASE_FIXTURE(OutboxFixture, "migration: a schema 1 database is carried forw
 
     {
         Outbox outbox(file);
-        CHECK(outbox.schema_version() == 3);
+        CHECK(outbox.schema_version() == 4);
+        CHECK_FALSE(outbox.opening().quarantined);
         CHECK(ids(outbox.list()) == std::vector<std::string>{pending.id, sent.id, rejected.id});
         CHECK(to_json(outbox.find(pending.id)->record) == to_json(pending));
         CHECK(outbox.find(sent.id)->state == State::Sent);
@@ -396,8 +427,9 @@ TEST_CASE_FIXTURE(OutboxFixture, "migration: a schema 1 database is carried forw
         CHECK(outbox.status(kMonday9).total == 4);
     }
     RawDb raw(file);
-    CHECK(raw.value("PRAGMA user_version") == "3");
-    CHECK(raw.value("SELECT count(*) FROM pragma_table_info('records')") == "8");
+    CHECK(raw.value("PRAGMA user_version") == "4");
+    CHECK(raw.value("PRAGMA application_id") == std::to_string(Outbox::kApplicationId));
+    CHECK(raw.value("SELECT count(*) FROM pragma_table_info('records')") == "9");
     CHECK(raw.value("SELECT count(*) FROM sync_state") == "0");
     CHECK(raw.value("SELECT count(*) FROM records") == "4");
     CHECK(raw.value("PRAGMA integrity_check") == "ok");
@@ -426,11 +458,12 @@ TEST_CASE_FIXTURE(OutboxFixture, "a migration that fails leaves the database as 
 
 TEST_CASE_FIXTURE(OutboxFixture, "a database from a newer vitrine is refused and left alone") {
     { Outbox outbox(file); }
-    { RawDb(file).exec("PRAGMA user_version = 4"); }
+    { RawDb(file).exec("PRAGMA user_version = 5"); }
     const std::string before = read_file(file);
     OutboxError e = error_of([&] { Outbox outbox(file); });
-    CHECK(e.cause == Cause::Other);
-    CHECK(std::string(e.what()).find("was written by a newer vitrine (schema 4, this one knows up to 3)") !=
+    CHECK(e.cause == Cause::Newer);
+    CHECK(std::string(e.what()).find("was written by a newer vitrine (schema 5, this vitrine knows up to 4): nothing "
+                                     "in it was changed. Install that version again, or restart the kiosk") !=
           std::string::npos);
     CHECK(read_file(file) == before);
 }
@@ -502,7 +535,7 @@ TEST_CASE_FIXTURE(OutboxFixture, "a full data partition: DiskFull, nothing half-
             fs::remove(filler);
             write_file(target, "previous export\n");
             fill_up(small.dir);
-            OutboxError ex = error_of([&] { outbox.export_jsonl(target); });
+            OutboxError ex = error_of([&] { export_to(db, target); });
             CHECK(ex.cause == Cause::DiskFull);
             CHECK(std::string(ex.what()).starts_with("cannot write " + target.string() + ".tmp: No space left"));
             CHECK(read_file(target) == "previous export\n");
@@ -583,11 +616,23 @@ TEST_CASE_FIXTURE(OutboxFixture, "a damaged file is Corrupt, named, and never de
         Outbox outbox(file);
         const Record r = sample_interest(keys, kMonday9);
         outbox.add(r);
-        RawDb(file).exec("UPDATE records SET body = json_set(body, '$.created', 'yesterday')");
+        const Record good = sample_stats(kMonday9 + 1s);
+        outbox.add(good);
+        RawDb(file).exec("UPDATE records SET body = json_set(body, '$.created', 'yesterday') WHERE id = '" + r.id + "'");
         const OutboxError e = error_of([&] { outbox.list(); });
-        check_corrupt_message(e, file, "a record cannot be read: record: created: must be an RFC 3339 UTC time");
+        CHECK(e.cause == Cause::Corrupt);
+        CHECK(std::string(e.what()) == "the record " + r.id + " of the outbox " + file.string() +
+                                           " cannot be read (record: created: must be an RFC 3339 UTC time like 2026-01-05T09:00:00.000Z); "
+                                           "`vitrine queue export` hands it over as it is stored");
         CHECK(std::string(e.what()).find("jeanne") == std::string::npos);
         CHECK(error_of([&] { outbox.find(r.id); }).cause == Cause::Corrupt);
+        // One record is not the outbox: the others go on, and both are handed over.
+        CHECK(outbox.find(good.id));
+        CHECK(outbox.pending_texts(10).size() == 2);
+        const HandOver h = hand_over(file);
+        CHECK(h.records == 2);
+        CHECK(h.unreadable == 0);
+        CHECK(h.text.find("\"yesterday\"") != std::string::npos);
     }
     SUBCASE("a truncated database") {
         {
