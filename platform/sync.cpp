@@ -62,6 +62,7 @@ struct SyncClient::Http {
         long status = 0;
         std::string body;
         std::string retry_after;
+        std::string date;   // the Date header: the platform's clock
         std::string error;  // "" when an HTTP answer arrived whole
     };
 
@@ -139,12 +140,14 @@ struct SyncClient::Http {
         curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, +[](char* p, size_t size, size_t n, void* user) -> size_t {
             auto* answer = static_cast<Answer*>(user);
             std::string_view line(p, size * n);
-            constexpr std::string_view name = "retry-after:";
-            if (line.size() > name.size()) {
+            auto value_of = [&](std::string_view name, std::string& into) {
+                if (line.size() <= name.size() || line.size() > 200) return;
                 std::string head(line.substr(0, name.size()));
                 std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
-                if (head == name) answer->retry_after = trim(line.substr(name.size()));
-            }
+                if (head == name) into = trim(line.substr(name.size()));
+            };
+            value_of("retry-after:", answer->retry_after);
+            value_of("date:", answer->date);
             return size * n;
         });
         curl_easy_setopt(curl, CURLOPT_HEADERDATA, &answer);
@@ -261,6 +264,13 @@ std::string read_token_file(const fs::path& file) {
     if (token.empty()) throw SyncConfigError("the device token file " + file.string() + " is empty");
     if (token.find_first_of("\r\n\t ") != std::string::npos)
         throw SyncConfigError("the device token file " + file.string() + " holds more than one word: put the token alone in it");
+    for (std::size_t i = 0; i < token.size(); ++i) {
+        const unsigned char c = static_cast<unsigned char>(token[i]);
+        if (c < 0x21 || c > 0x7e)
+            throw SyncConfigError("the device token file " + file.string() + " holds a byte that is not visible ASCII (" +
+                                  std::to_string(c) + " at byte " + std::to_string(i + 1) +
+                                  "): write the token exactly as the platform team issued it");
+    }
     return token;
 }
 
@@ -413,6 +423,20 @@ void SyncClient::stop_unauthorised(long http_status, const char* to_what) {
 
 void SyncClient::abort_when(const std::atomic<bool>* flag) { http_->abort = flag; }
 
+void SyncClient::learn_time(const std::string& date_header) {
+    if (date_header.empty()) return;
+    const std::time_t t = curl_getdate(date_header.c_str(), nullptr);
+    if (t <= 0) return;
+    const system_clock::time_point date = system_clock::from_time_t(t);
+    platform_time_ = {date, clock_.now()};
+    status_.clock_offset = floor<seconds>(clock_.wall() - date);
+}
+
+std::optional<system_clock::time_point> SyncClient::trusted_now() const {
+    if (!platform_time_) return std::nullopt;
+    return platform_time_->first + duration_cast<system_clock::duration>(clock_.now() - platform_time_->second);
+}
+
 std::optional<Clock::time_point> SyncClient::next_attempt() const {
     if (!status_.authorised) return std::nullopt;
     return not_before_.value_or(clock_.now());
@@ -456,6 +480,7 @@ PassResult SyncClient::pass() {
         return result;
     }
     status_.last_attempt = clock_.wall();
+    result.rejected += outbox_.reject_unsendable();
 
     // The marks of a batch the platform fully answered are written while the
     // next batch travels; that next batch starts after it in the order.
@@ -466,7 +491,8 @@ PassResult SyncClient::pass() {
     std::optional<Marks> deferred;
     std::optional<std::pair<std::int64_t, std::int64_t>> after;
     auto write_marks = [&](const Marks& m) {
-        outbox_.mark_sent(m.accepted, clock_.wall());
+        const auto trusted = trusted_now();
+        outbox_.mark_sent(m.accepted, trusted.value_or(clock_.wall()), trusted.has_value());
         for (const auto& [id, reason] : m.rejected) outbox_.mark_rejected(id, reason);
         result.sent += static_cast<std::int64_t>(m.accepted.size());
         result.rejected += static_cast<std::int64_t>(m.rejected.size());
@@ -514,6 +540,7 @@ PassResult SyncClient::pass() {
             fail(ids, a.error);
             break;
         }
+        learn_time(a.date);
         if (a.status == 401 || a.status == 403) {
             stop_unauthorised(a.status, "");
             outbox_.note_failure(ids, status_.last_error);
@@ -530,7 +557,9 @@ PassResult SyncClient::pass() {
                 error += " (batches of " + std::to_string(batch_limit_) + " from now on)";
             }
             if ((a.status == 429 || a.status == 503) && !a.retry_after.empty())
-                retry_after = parse_retry_after(a.retry_after, clock_.wall(), settings_.max_retry_after);
+                // An HTTP-date is on the platform's clock, not on the device's.
+                retry_after = parse_retry_after(a.retry_after, trusted_now().value_or(clock_.wall()),
+                                                settings_.max_retry_after);
             fail(ids, error, retry_after);
             break;
         }
@@ -566,6 +595,7 @@ bool SyncClient::heartbeat(const nlohmann::json& document) {
         status_.last_error = a.error;
         return false;
     }
+    learn_time(a.date);
     if (a.status == 401 || a.status == 403) {
         stop_unauthorised(a.status, " to the heartbeat");
         return false;

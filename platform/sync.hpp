@@ -110,6 +110,9 @@ struct SyncStatus {
     std::optional<std::chrono::seconds> oldest_pending_age;
     std::optional<std::chrono::system_clock::time_point> next_attempt;  // after a failure: not before
     std::int64_t sent = 0, rejected = 0;  // since this client started
+    // The device's clock minus the platform's, from the Date of the last
+    // answer that had one (to the second); none before.
+    std::optional<std::chrono::seconds> clock_offset;
 };
 // {configured, authorised, online, last_success, last_attempt, last_error,
 // next_attempt}: times as RFC 3339 or null. The counts are the outbox's.
@@ -154,6 +157,10 @@ public:
     std::optional<Clock::time_point> next_attempt() const;
 
     SyncStatus status() const;  // with the outbox's current pending count
+    // The platform's time now: the Date of its last answer, moved on by the
+    // monotonic clock since. A wrong or jumping device clock does not
+    // change it. None before an answer that carried a Date.
+    std::optional<std::chrono::system_clock::time_point> trusted_now() const;
     bool authorised() const { return status_.authorised; }
     // While *flag is true, a transfer in progress stops at once (a failure
     // like any other). For a worker that is asked to stop.
@@ -162,6 +169,7 @@ public:
 
 private:
     void stop_unauthorised(long http_status, const char* to_what);
+    void learn_time(const std::string& date_header);
 
     struct Http;
     SyncSettings settings_;
@@ -172,6 +180,8 @@ private:
     SyncStatus status_;
     std::optional<Clock::time_point> not_before_;
     int batch_limit_;  // batch_size, halved after each 413 (too large) until the client restarts
+    // The platform's Date and the monotonic time it arrived.
+    std::optional<std::pair<std::chrono::system_clock::time_point, Clock::time_point>> platform_time_;
 };
 
 }  // namespace vitrine::platform

@@ -1,5 +1,7 @@
 #include "platform/sync_worker.hpp"
 
+#include "platform/outbox_files.hpp"
+
 namespace vitrine::platform {
 
 using namespace std::chrono;
@@ -70,6 +72,23 @@ void SyncWorker::run() {
         if (setup_.log && line != last_said) setup_.log(level, "sync: " + line);
         last_said = line;
     };
+    std::optional<seconds> warned_offset;
+    auto warn_clock = [&](std::optional<seconds> offset) {
+        if (!offset) return;
+        const bool off = std::chrono::abs(*offset) > minutes(5);
+        if (!off) {
+            warned_offset.reset();
+            return;
+        }
+        if (warned_offset && std::chrono::abs(*offset - *warned_offset) < minutes(5)) return;
+        warned_offset = offset;
+        const auto s = std::chrono::abs(*offset).count();
+        say(SyncLogLevel::Warning,
+            "the kiosk's clock is " + std::to_string(s / 86400) + " d " + std::to_string(s % 86400 / 3600) + " h " +
+                std::to_string(s % 3600 / 60) + " min " + (offset->count() > 0 ? "ahead of" : "behind") +
+                " the platform's: records carry the kiosk's time as their created time (the platform keeps "
+                "when they arrived); check the network time (NTP)");
+    };
     auto failed_setup = [&](const std::string& error) {
         SyncStatus s;
         s.configured = true;
@@ -96,15 +115,11 @@ void SyncWorker::run() {
                     OutboxOptions options = setup_.outbox_options;
                     options.relaxed_marks = true;
                     outbox = std::make_unique<Outbox>(setup_.outbox_file, options);
+                    if (std::string what = describe(outbox->opening()); !what.empty()) say(SyncLogLevel::Error, what);
                 }
                 client = std::make_unique<SyncClient>(settings, *outbox, clock_);
                 client->abort_when(&stop_);
                 publish(client->status());
-            }
-
-            if (now >= next_purge) {
-                outbox->purge(clock_.wall());
-                next_purge = now + hours(1);
             }
 
             if (const auto due = client->next_attempt()) {
@@ -142,6 +157,23 @@ void SyncWorker::run() {
                 next_heartbeat = at + setup_.settings.heartbeat_interval;
             }
             wake = std::min(wake, next_heartbeat);
+
+            warn_clock(client->status().clock_offset);
+            // Only once the platform has told the time: the device's own
+            // clock could delete sent records early, never late.
+            if (clock_.now() >= next_purge) {
+                if (const auto trusted = client->trusted_now()) {
+                    const std::int64_t n = outbox->purge(trusted);
+                    purged_ += n;
+                    ++purges_;
+                    if (n > 0)
+                        say(SyncLogLevel::Info, "deleted " + std::to_string(n) +
+                                                    " sent records that the platform acknowledged more than " +
+                                                    std::to_string(setup_.outbox_options.retention_days) +
+                                                    " days ago (retention_days, by the platform's clock)");
+                    next_purge = clock_.now() + hours(1);
+                }
+            }
         } catch (const SyncConfigError& e) {
             client.reset();
             failed_setup(e.what());

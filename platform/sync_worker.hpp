@@ -1,6 +1,8 @@
 // The sync worker: a thread that sends pending records whenever there are
-// some and the platform answers, sends the heartbeat, purges old records,
-// and publishes a SyncStatus snapshot. The UI thread never waits for it.
+// some and the platform answers, sends the heartbeat, purges sent records
+// past their retention by the platform's clock (never by the device's
+// alone: a board without a real-time clock can read 1970 or 2038), and
+// publishes a SyncStatus snapshot. The UI thread never waits for it.
 #pragma once
 #include "platform/clock.hpp"
 #include "platform/outbox.hpp"
@@ -29,8 +31,8 @@ struct SyncWorkerSetup {
     std::function<DeviceInfo()> device;     // for the heartbeat; called on the worker thread
     std::chrono::seconds recheck{60};       // how often to look again when nothing else is due
     // One line per outcome that changed; never a token. Error: the worker
-    // cannot run (token file, outbox); Warning: a pass failed;
-    // Info: records sent.
+    // cannot run (token file, outbox); Warning: a pass failed, the device's
+    // clock is far from the platform's; Info: records sent or deleted.
     std::function<void(SyncLogLevel, const std::string&)> log;
 };
 
@@ -51,6 +53,9 @@ public:
     std::shared_ptr<const SyncStatus> status() const;
     // How many passes and heartbeats it made (tests wait on it).
     std::uint64_t rounds() const { return rounds_.load(); }
+    // How many purges it ran, and the records they deleted (tests wait on it).
+    std::uint64_t purges() const { return purges_.load(); }
+    std::int64_t purged() const { return purged_.load(); }
 
 private:
     void run();
@@ -65,6 +70,8 @@ private:
     bool forced_ = false;  // sync_now() was called
     std::atomic<bool> stop_{false};
     std::atomic<std::uint64_t> rounds_{0};
+    std::atomic<std::uint64_t> purges_{0};
+    std::atomic<std::int64_t> purged_{0};
     std::shared_ptr<const SyncStatus> status_;
     std::thread thread_;
 };

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <condition_variable>
+#include <ctime>
 #include <deque>
 #include <fstream>
 #include <mutex>
@@ -189,6 +190,7 @@ struct FakePlatform::Impl {
     std::deque<Behaviour> queue;
     Behaviour fallback;
     std::function<std::optional<std::string>(const json&)> reject;
+    std::function<std::chrono::system_clock::time_point()> clock;  // the Date header's; none: no Date
 
     // Logs the request as it arrived; its index in `requests`.
     std::size_t arrived(const httplib::Request& req, bool batch) {
@@ -436,6 +438,20 @@ FakePlatform::FakePlatform(std::string token, std::optional<TlsFiles> tls) : imp
         }
         answer_error(res, 500, "fake platform: " + what);
     });
+    s.set_post_routing_handler([&d](const httplib::Request&, httplib::Response& res) {
+        std::function<std::chrono::system_clock::time_point()> clock;
+        {
+            std::lock_guard lock(d.mu);
+            clock = d.clock;
+        }
+        if (!clock) return;
+        const std::time_t t = std::chrono::system_clock::to_time_t(clock());
+        std::tm utc{};
+        gmtime_r(&t, &utc);
+        char date[64];
+        std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &utc);  // RFC 9110's IMF-fixdate
+        res.set_header("Date", date);
+    });
     s.Post("/v1/records:batch", [&d](const httplib::Request& req, httplib::Response& res) { d.on_batch(req, res); });
     s.Post(R"(/v1/devices/([^/]+)/heartbeat)",
            [&d](const httplib::Request& req, httplib::Response& res) { d.on_heartbeat(req, res); });
@@ -535,6 +551,11 @@ void FakePlatform::set_default(Behaviour b) {
 void FakePlatform::reject_ids(std::function<std::optional<std::string>(const json& record)> reason) {
     std::lock_guard lock(impl_->mu);
     impl_->reject = std::move(reason);
+}
+
+void FakePlatform::set_clock(std::function<std::chrono::system_clock::time_point()> clock) {
+    std::lock_guard lock(impl_->mu);
+    impl_->clock = std::move(clock);
 }
 
 }  // namespace vitrine::test

@@ -129,6 +129,9 @@ public:
     // Per-record refusals in the batches that are processed: `reason` gives
     // the reason for a record to reject, nothing to accept it. Empty: none.
     void reject_ids(std::function<std::optional<std::string>(const nlohmann::json& record)> reason);
+    // The platform's clock: every answer then carries a Date header (RFC
+    // 9110, to the second) read from it. None (the default): no Date.
+    void set_clock(std::function<std::chrono::system_clock::time_point()> clock);
 
 private:
     struct Impl;
