@@ -2,6 +2,7 @@
 
 #include "error.hpp"
 #include "pack_path.hpp"
+#include "qr_url.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -457,9 +458,7 @@ private:
 
         if (j.contains("qr_url")) {
             in.qr_url = string_of(j["qr_url"], f / "qr_url");
-            if (!valid_url(in.qr_url)) (f / "qr_url").fail("must be an http(s) URL");
-            if (in.qr_url.find("{token}") == std::string::npos)
-                (f / "qr_url").fail("must contain {token}, where the kiosk puts the visitor's token");
+            if (auto problem = qr_url_problem(in.qr_url)) (f / "qr_url").fail(*problem);
         }
         m_.interest = std::move(in);
     }

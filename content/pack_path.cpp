@@ -24,14 +24,23 @@ std::optional<std::string> pack_path_problem(std::string_view path) {
     return std::nullopt;
 }
 
-std::string printable(std::string_view path) {
+std::string printable(std::string_view text) {
     static const char digits[] = "0123456789abcdef";
     std::string out;
-    for (unsigned char c : path) {
+    auto escape = [&](unsigned char c) {
+        out += "\\x";
+        out += digits[c >> 4];
+        out += digits[c & 15];
+    };
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
         if (c < 0x20 || c == 0x7f) {
-            out += "\\x";
-            out += digits[c >> 4];
-            out += digits[c & 15];
+            escape(c);
+        } else if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {  // U+0080..U+009F in UTF-8
+            escape(c);
+            escape(next);
+            ++i;
         } else {
             out += static_cast<char>(c);
         }

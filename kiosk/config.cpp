@@ -2,6 +2,7 @@
 
 #include "content/error.hpp"
 #include "content/pack_path.hpp"
+#include "content/qr_url.hpp"
 #include "kiosk/pin.hpp"
 
 #include <toml++/toml.h>
@@ -177,13 +178,15 @@ Config parse_config(std::string_view text, const std::string& source_name, const
             }
         }
         pl.qr_url = r.string(*p, "qr_url", "platform.qr_url", "");
-        if (!pl.qr_url.empty() && pl.qr_url.find("{token}") == std::string::npos)
-            r.fail(r.node(*p, "qr_url"), "platform.qr_url", "must contain {token}, where the record's token goes");
+        if (!pl.qr_url.empty())
+            if (auto problem = content::qr_url_problem(pl.qr_url)) r.fail(r.node(*p, "qr_url"), "platform.qr_url", *problem);
         const std::string ca = r.string(*p, "ca_file", "platform.ca_file", "");
         if (!ca.empty()) pl.ca_file = resolve(ca);
         pl.batch_size = static_cast<int>(r.integer(*p, "batch_size", "platform.batch_size", 100, 1, 1000));
         pl.retention_days = static_cast<int>(r.integer(*p, "retention_days", "platform.retention_days", 30, 1, 730));
-        pl.max_age_days = static_cast<int>(r.integer(*p, "max_age_days", "platform.max_age_days", 730, 1, 730));
+        // No longer used: the device never deletes a record that was not
+        // delivered. Read so that older files still load.
+        r.integer(*p, "max_age_days", "platform.max_age_days", 730, 1, 730);
         pl.connect_timeout_s =
             static_cast<int>(r.integer(*p, "connect_timeout_s", "platform.connect_timeout_s", 10, 1, 120));
         pl.timeout_s = static_cast<int>(r.integer(*p, "timeout_s", "platform.timeout_s", 30, 1, 600));
@@ -193,9 +196,6 @@ Config parse_config(std::string_view text, const std::string& source_name, const
             r.fail(r.node(*p, "backoff_cap_s"), "platform.backoff_cap_s",
                    "must be at least backoff_base_s (" + std::to_string(pl.backoff_base_s) + ")");
         pl.heartbeat_s = static_cast<int>(r.integer(*p, "heartbeat_s", "platform.heartbeat_s", 300, 10, 86400));
-        if (pl.max_age_days < pl.retention_days)
-            r.fail(r.node(*p, "max_age_days"), "platform.max_age_days",
-                   "must be at least retention_days (" + std::to_string(pl.retention_days) + ")");
     }
 
     if (const toml::table* s = r.section(root, "staff")) {

@@ -1,5 +1,6 @@
 // The CV interest flow on screen. The state lives in InterestFlow; this
 // only draws it and turns taps into its calls.
+#include "kiosk/log.hpp"
 #include "kiosk/qr.hpp"
 #include "kiosk/ui/screens.hpp"
 #include "kiosk/ui/widgets.hpp"
@@ -293,23 +294,37 @@ void InterestScreen::qr(Frame& f) {
 
     // 10 px per module at 1080p, quiet zone kept: readable from 50 cm.
     if (qr_shown_ != flow.qr_text()) {
-        QrCode code = qr_encode(flow.qr_text());
-        int module = std::max(6, static_cast<int>(px(10)));
-        auto rgba = qr_rgba(code, module);
-        qr_side_ = qr_pixels(code, module);
-        if (!qr_texture_) glGenTextures(1, &qr_texture_);
-        glBindTexture(GL_TEXTURE_2D, qr_texture_);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-        glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
-        glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA, qr_side_, qr_side_, 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
         qr_shown_ = flow.qr_text();
+        qr_side_ = 0;
+        try {
+            QrCode code = qr_encode(flow.qr_text());
+            int module = std::max(6, static_cast<int>(px(10)));
+            auto rgba = qr_rgba(code, module);
+            qr_side_ = qr_pixels(code, module);
+            if (!qr_texture_) glGenTextures(1, &qr_texture_);
+            glBindTexture(GL_TEXTURE_2D, qr_texture_);
+            glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+            glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+            glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+            glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA, qr_side_, qr_side_, 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
+        } catch (const std::exception& e) {
+            // The record is saved: the visitor still has the code to type.
+            log(LogLevel::Warning, std::string("the QR code cannot be drawn, the visitor sees the code instead: ") +
+                                       e.what());
+        }
     }
-    const float side = static_cast<float>(qr_side_);
-    ImVec2 p{(f.size.x - side) / 2, ImGui::GetCursorScreenPos().y + px(24)};
-    ImGui::GetWindowDrawList()->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(qr_texture_)), p,
-                                         {p.x + side, p.y + side});
-    registry().add(f.tr("interest.qr_label"), p, {p.x + side, p.y + side});
+    ImVec2 p{0, ImGui::GetCursorScreenPos().y + px(24)};
+    float side = static_cast<float>(qr_side_);
+    if (qr_side_ > 0) {
+        p.x = (f.size.x - side) / 2;
+        ImGui::GetWindowDrawList()->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(qr_texture_)), p,
+                                             {p.x + side, p.y + side});
+        registry().add(f.tr("interest.qr_label"), p, {p.x + side, p.y + side});
+    } else {
+        ImGui::SetCursorScreenPos({px(64), p.y});
+        heading(f.tr("interest.qr_unavailable"), fonts().heading, f.size.x - px(64));
+        side = ImGui::GetCursorScreenPos().y - p.y;
+    }
     const std::string code = f.tr("interest.code", {{"code", platform::display_token(flow.token())}});
     ImVec2 cs = text_size(fonts().heading, code);
     ImGui::SetCursorScreenPos({(f.size.x - cs.x) / 2, p.y + side + px(24)});

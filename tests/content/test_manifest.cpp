@@ -894,6 +894,14 @@ TEST_CASE("refused: interest") {
             refused("interest.qr_url: must contain {token}");
         }
     }
+    SUBCASE("qr_url too long for the QR code the kiosk draws, as the config's is") {
+        in["qr_url"] = "https://talents.example/cv/{token}?e={event}&c=" + std::string(2400, 'x');
+        refused("interest.qr_url: is too long for a QR code a phone reads from the screen: with a 16-character token "
+                "and a 64-character event it makes 2513 bytes, and a QR code of version 10 holds 213");
+        const std::string at_limit = "https://talents.example/cv/{token}?e={event}&c=";
+        in["qr_url"] = at_limit + std::string(213 - (at_limit.size() - 14 + 16 + 64), 'x');
+        CHECK(parse(doc).interest->qr_url == in["qr_url"]);
+    }
 }
 
 TEST_CASE("refused: files entries") {

@@ -5,8 +5,11 @@
 #include "content/manifest.hpp"
 #include "content/minisign.hpp"
 #include "content/pack_path.hpp"
+#include "content/qr_url.hpp"
 #include "content/store.hpp"
 #include "kiosk/config.hpp"
+#include "kiosk/qr.hpp"
+#include "platform/record.hpp"
 #include "platform/sync.hpp"
 
 #include <nlohmann/json.hpp>
@@ -199,14 +202,22 @@ void config(std::string_view input) {
     const auto& p = c.platform;
     expect(c.device.idle_timeout_s >= 10 && c.device.idle_timeout_s <= 3600, "device.idle_timeout_s");
     expect(p.batch_size >= 1 && p.batch_size <= 1000, "platform.batch_size");
-    expect(p.retention_days >= 1 && p.retention_days <= p.max_age_days && p.max_age_days <= 730,
-           "platform.retention_days and max_age_days");
+    expect(p.retention_days >= 1 && p.retention_days <= 730, "platform.retention_days");
     expect(p.backoff_base_s >= 1 && p.backoff_base_s <= p.backoff_cap_s && p.backoff_cap_s <= 86400,
            "platform.backoff_base_s and backoff_cap_s");
     expect(p.base_url.empty() || p.base_url.starts_with("https://") ||
                (p.allow_insecure_http && p.base_url.starts_with("http://")),
            "platform.base_url " + shown(p.base_url));
     expect(p.qr_url.empty() || p.qr_url.find("{token}") != std::string::npos, "platform.qr_url " + shown(p.qr_url));
+    // An accepted QR URL makes a QR code the kiosk draws, whatever the token and event.
+    if (!p.qr_url.empty()) {
+        const std::string url = platform::expand_qr_url(p.qr_url, "abcdefghijklmnop", std::string(64, 'e'));
+        try {
+            expect(qr_encode(url).size <= 17 + 4 * content::kMaxQrVersion, "platform.qr_url's QR code is too large");
+        } catch (const std::runtime_error&) {
+            expect(false, "platform.qr_url " + shown(p.qr_url) + " makes no QR code");
+        }
+    }
     const platform::SyncSettings s = c.sync_settings();
     expect(s.batch_size == p.batch_size && s.device_id == c.device.id, "sync_settings()");
 }

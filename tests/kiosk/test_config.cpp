@@ -1,4 +1,5 @@
 // parse_config and load_config: documented defaults, every key, relative paths, errors naming file, line and key.
+#include "content/qr_url.hpp"
 #include "kiosk/config.hpp"
 #include "support/support.hpp"
 
@@ -53,7 +54,6 @@ void check_defaults(const Config& c) {
     CHECK(c.platform.allow_insecure_http == false);
     CHECK(c.platform.batch_size == 100);
     CHECK(c.platform.retention_days == 30);
-    CHECK(c.platform.max_age_days == 730);
     CHECK(c.platform.connect_timeout_s == 10);
     CHECK(c.platform.timeout_s == 30);
     CHECK(c.platform.backoff_base_s == 2);
@@ -108,13 +108,16 @@ token_file = "/etc/vitrine/device-token"   # the device's bearer token (keep it 
 seal_public_key = ""            # the platform's X25519 public key, standard base64 (44 characters);
                                 # checked at load; empty: the kiosk offers no contact fields
 qr_url = ""                     # the CV-upload URL of the QR code: must hold {token}; {event} is
-                                # optional and percent-encoded, e.g. "https://platform.example/cv/{token}?e={event}"
+                                # optional and percent-encoded, e.g. "https://platform.example/cv/{token}?e={event}";
+                                # visible ASCII, at most 213 bytes once expanded with a 16-character
+                                # token and a 64-character event (a QR code of version 10, level M)
 ca_file = ""                    # an extra CA certificate file for a private platform; empty: system CAs only
 allow_insecure_http = false     # accept a plain http:// base_url (tests only)
 batch_size = 100                # records per request to the platform, 1 to 1000
 retention_days = 30             # sent records are deleted this long after they were sent, 1 to 730
-max_age_days = 730              # every record is deleted this long after it was made, 1 to 730,
-                                # at least retention_days
+                                # (by the platform's clock: see "What can destroy records")
+max_age_days = 730              # no longer used (1 to 730): the kiosk never deletes a record that
+                                # the platform has not acknowledged; kept so that older files load
 connect_timeout_s = 10          # to reach the platform, 1 to 120
 timeout_s = 30                  # one whole request, answer included, 1 to 600
 backoff_base_s = 2              # after the n-th failure in a row, wait a random time in
@@ -196,7 +199,8 @@ heartbeat_s = 120
     CHECK(c.platform.allow_insecure_http == false);
     CHECK(c.platform.batch_size == 250);
     CHECK(c.platform.retention_days == 14);
-    CHECK(c.platform.max_age_days == 365);
+    CHECK(c.outbox_options().retention_days == 14);
+    CHECK(c.outbox_options().on_damage == platform::OutboxOptions::OnDamage::Quarantine);
     CHECK(c.outbox_file() == fs::path("/var/lib/vitrine/outbox.db"));
     const platform::SyncSettings sync = c.sync_settings();
     CHECK(sync.base_url == "https://talents.example/api");
@@ -247,9 +251,12 @@ TEST_CASE("[platform] values that are refused name the file, the line and the ke
         {"[platform]\nretention_days = 731\n", "vitrine.toml:2: platform.retention_days: must be between 1 and 730"},
         {"[platform]\nmax_age_days = 0\n", "vitrine.toml:2: platform.max_age_days: must be between 1 and 730"},
         {"[platform]\nmax_age_days = 731\n", "vitrine.toml:2: platform.max_age_days: must be between 1 and 730"},
-        {"[platform]\nretention_days = 60\nmax_age_days = 59\n",
-         "vitrine.toml:3: platform.max_age_days: must be at least retention_days (60)"},
-        {"[platform]\nmax_age_days = 7\n", "vitrine.toml:2: platform.max_age_days: must be at least retention_days (30)"},
+        {"[platform]\nqr_url = \"https://p.example/cv/{token} x\"\n",
+         "vitrine.toml:2: platform.qr_url: must be an http(s) URL of visible ASCII characters"},
+        {"[platform]\nqr_url = \"ftp://p.example/{token}\"\n", "vitrine.toml:2: platform.qr_url: must be an http(s) URL"},
+        {"[platform]\nqr_url = \"https://p.example/cv/{token}?e={event}&" + std::string(2400, 'x') + "\"\n",
+         "vitrine.toml:2: platform.qr_url: is too long for a QR code a phone reads from the screen: with a "
+         "16-character token and a 64-character event it makes 2505 bytes, and a QR code of version 10 holds 213"},
         {"[platform]\nallow_insecure_http = \"yes\"\n",
          "vitrine.toml:2: platform.allow_insecure_http: must be true or false"},
         {"[platform]\ntoken_file = [\"a\"]\n", "vitrine.toml:2: platform.token_file: must be a string"},
@@ -273,8 +280,14 @@ TEST_CASE("[platform] values that are refused name the file, the line and the ke
         CHECK(error_of(c.text).starts_with(c.message));
     }
     CHECK(error_of("[platform]\nretention = 30\n").find("[platform]") != std::string::npos);
-    CHECK(parse("[platform]\nretention_days = 730\nmax_age_days = 730\n").platform.max_age_days == 730);
+    // max_age_days no longer means anything, and any value in range still loads.
+    CHECK(parse("[platform]\nretention_days = 730\nmax_age_days = 1\n").platform.retention_days == 730);
     CHECK(parse("[platform]\nretention_days = 1\nmax_age_days = 1\nbatch_size = 1000\n").platform.batch_size == 1000);
+    // The longest QR URL a kiosk draws: its expansion is exactly 213 bytes.
+    const std::string at_limit = "https://p.example/cv/{token}?e={event}&x=" + std::string(213 - 107, 'y');
+    REQUIRE(content::longest_qr_url(at_limit) == 213);
+    CHECK(parse("[platform]\nqr_url = \"" + at_limit + "\"\n").platform.qr_url == at_limit);
+    CHECK(error_of("[platform]\nqr_url = \"" + at_limit + "y\"\n").find("makes 214 bytes") != std::string::npos);
 }
 
 TEST_CASE("values at the limits are accepted") {

@@ -1,5 +1,7 @@
 // The sync client's rules that need no server: back-off bounds and jitter,
 // Retry-After, the idempotency key, settings and the token file.
+#include "content/pack_path.hpp"
+#include "platform/outbox.hpp"
 #include "platform/sync.hpp"
 #include "support/support.hpp"
 
@@ -151,6 +153,44 @@ TEST_CASE("the token file: mode 0600, one word, white space trimmed; errors say 
     write_file(file, "s3cret one\n");
     ::chmod(file.c_str(), 0600);
     refused("more than one word");
+    // What would go into the Authorization header as it is: visible ASCII only.
+    for (const std::string& bad : {std::string("s3cret\xff"), std::string("s3\x0b" "cret"), std::string("s3\x0c" "cret"),
+                                   std::string("s3cr\x01t"), std::string("s3cr\x7ft"), std::string("s3cr\xc3\xa9t")}) {
+        CAPTURE(bad);
+        write_file(file, bad + "\n");
+        ::chmod(file.c_str(), 0600);
+        refused("a byte that is not visible ASCII");
+    }
+    write_file(file, "\x0b" "s3cret-token\x0c\n");  // white space around is trimmed, as a newline is
+    ::chmod(file.c_str(), 0600);
+    CHECK(read_token_file(file) == "s3cret-token");
+}
+
+TEST_CASE("a platform's reason is kept bounded, and shown without its control characters") {
+    TempDir dir;
+    Outbox outbox(dir / "outbox.db");
+    Record r;
+    r.id = "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed";
+    r.kind = Kind::Stats;
+    r.created = system_clock::from_time_t(1767603600);
+    r.device_id = "kiosk-01";
+    outbox.add(r);
+    std::string reason = "bad\x1b[2J\x07\nfake row\r";
+    reason += std::string(3 << 20, 'x');
+    outbox.mark_rejected(r.id, reason);
+    const std::string kept = outbox.find(r.id)->last_error;
+    CHECK(kept.size() == kMaxReasonBytes);
+    CHECK(kept.starts_with("bad\x1b[2J"));
+    CHECK(kept.ends_with("..."));
+    // Cut before a character, never inside one.
+    outbox.add([&] { Record o = r; o.id = "2b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed"; return o; }());
+    std::string accents;
+    while (accents.size() < 2000) accents += "\xc3\xa9";  // é
+    outbox.note_failure({"2b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed"}, "x" + accents);
+    const std::string cut = outbox.find("2b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed")->last_error;
+    CHECK(cut.size() <= kMaxReasonBytes);
+    CHECK(nlohmann::json(cut).dump().size() > 0);  // still valid UTF-8: dump() would throw
+    CHECK(vitrine::content::printable("a\x1b[2Jb\x07\n\xc2\x9b" "c\xc3\xa9") == "a\\x1b[2Jb\\x07\\x0a\\xc2\\x9bc\xc3\xa9");
 }
 
 TEST_CASE("the batch body and the sync status as JSON") {
