@@ -250,6 +250,9 @@ std::vector<std::string> entries(const fs::path& dir) {
     return out;
 }
 
-std::string vitrine_bin() { return VITRINE_BIN; }
+std::string vitrine_bin() {
+    const char* other = std::getenv("VITRINE_TEST_BIN");
+    return other && *other ? other : VITRINE_BIN;
+}
 
 }  // namespace vitrine::test

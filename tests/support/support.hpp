@@ -82,7 +82,8 @@ void flip_byte(const fs::path& p, std::size_t offset);
 // Every entry name in a directory.
 std::vector<std::string> entries(const fs::path& dir);
 
-// The `vitrine` binary under test.
+// The `vitrine` binary under test: this build's, or VITRINE_TEST_BIN's
+// (to run a suite that drives the binary against another build of it).
 std::string vitrine_bin();
 
 }  // namespace vitrine::test
