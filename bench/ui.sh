@@ -114,16 +114,22 @@ run() {
     m=$(memory "$pid") || return 1
     pss_peak=$(( ${m##* } > pss_peak ? ${m##* } : pss_peak ))
   }
+  ended() {  # the program has gone too early: its log, its status, and stop
+    local j
+    for j in $(seq 50); do [ ! -s "$work/$name.rc" ] || break; sleep 0.1; done
+    cat "$log" >&2
+    die "$name ended $1 (exit status $(cat "$work/$name.rc" 2>/dev/null || echo unknown))"
+  }
   sample_until() {  # samples every half second until time $1
     while [ "$(calc "$(now) < $1" 0)" = 1 ]; do
-      sample || die "$name ended before its measuring window did (see BENCH_SECONDS)"
+      sample || ended "before its measuring window did"
       sleep 0.5
     done
   }
   if [ -n "$mark" ]; then
     local deadline; deadline=$(calc "$(now) + 120")
     until grep -q -- "$mark" "$log"; do
-      [ ! -s "$work/$name.rc" ] || { cat "$log" >&2; die "$name ended before \"$mark\""; }
+      [ ! -s "$work/$name.rc" ] || ended "before \"$mark\""
       [ "$(calc "$(now) > $deadline" 0)" = 0 ] || die "$name: no \"$mark\" after 120 s"
       (( i++ % 10 )) || sample || true
       sleep 0.05
@@ -135,9 +141,9 @@ run() {
     sample_until "$(calc "$(now) + $delay")"
     t0=$(now); c0=$(proc_ticks "$pid"); b0=$(busy_ticks)
     sample_until "$(calc "$t0 + $seconds")"
-    c1=$(proc_ticks "$pid") || die "$name ended before its measuring window did"
+    c1=$(proc_ticks "$pid") || ended "before its measuring window did"
     b1=$(busy_ticks); t1=$(now)
-    m=$(memory "$pid") || die "$name ended before its measuring window did"
+    m=$(memory "$pid") || ended "before its measuring window did"
     read -r w_rss w_hwm w_pss <<< "$m"
     w_cpu=$(calc "($c1 - $c0) / $tck / ($t1 - $t0) * 100" 1)
     # The two counters are read a moment apart: a small negative is 0.
