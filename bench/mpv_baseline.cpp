@@ -4,7 +4,7 @@
 // hardware decoding, draws each new frame straight into the window's default
 // framebuffer and swaps; nothing else is drawn. It prints, on stderr,
 //   bench_mpv_baseline: first frame drawn          (when it is swapped)
-//   bench_mpv_baseline: frames drawn: N            (at exit)
+//   bench_mpv_baseline: frames drawn: N            (at exit; see --hold)
 //   bench_mpv_baseline: video frames dropped: N   (mpv's frame-drop-count)
 // It must stay minimal: any UI work added here hides the kiosk's own cost.
 // mpv's defaults still load the subtitle files beside each film (sub-auto)
@@ -13,9 +13,12 @@
 // does (frame-drop-count, observed, added up over the files), so that the
 // two counts are the same figure.
 //
-//   bench_mpv_baseline [--seconds S] [--size WxH] FILE...
+//   bench_mpv_baseline [--seconds S [--hold]] [--size WxH] FILE...
 // --seconds counts from the first frame drawn; without it the program runs
-// until SIGINT or SIGTERM (SDL turns both into SDL_QUIT).
+// until SIGINT or SIGTERM (SDL turns both into SDL_QUIT). With --hold it
+// prints its two counts when the S seconds are over and plays on until
+// SIGINT or SIGTERM, then prints them again: bench/ui.sh stops it once it
+// has measured, however late a busy machine lets it read its figures.
 // SDL_VIDEODRIVER=offscreen runs it with no display.
 #include <SDL.h>
 #include <mpv/client.h>
@@ -67,18 +70,20 @@ void check(int mpv_result, const char* what) {
 
 int main(int argc, char** argv) {
     // Command line.
+    const char* const usage = "usage: bench_mpv_baseline [--seconds S [--hold]] [--size WxH] FILE...";
     double seconds = 0;
+    bool hold = false;
     int width = 1920, height = 1080;
     std::vector<std::string> files;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--seconds" && i + 1 < argc) seconds = std::atof(argv[++i]);
+        else if (a == "--hold") hold = true;
         else if (a == "--size" && i + 1 < argc && std::sscanf(argv[++i], "%dx%d", &width, &height) == 2) {}
-        else if (a.rfind("--", 0) == 0) die("usage: bench_mpv_baseline [--seconds S] [--size WxH] FILE...");
+        else if (a.rfind("--", 0) == 0) die(usage);
         else files.push_back(a);
     }
-    if (files.empty() || width <= 0 || height <= 0)
-        die("usage: bench_mpv_baseline [--seconds S] [--size WxH] FILE...");
+    if (files.empty() || width <= 0 || height <= 0 || (hold && seconds <= 0)) die(usage);
 
     // A window with a GL ES 3.0 context, as the kiosk makes.
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) die(std::string("SDL_Init: ") + SDL_GetError());
@@ -145,10 +150,19 @@ int main(int argc, char** argv) {
     Uint64 deadline = UINT64_MAX;  // set at the first frame when --seconds is given
     const Uint64 started = SDL_GetTicks64();
     std::uint64_t frames = 0;
+    auto report = [&] {
+        std::fprintf(stderr, "%s: frames drawn: %llu\n", kName, static_cast<unsigned long long>(frames));
+        if (dropped_known) std::fprintf(stderr, "%s: video frames dropped: %lld\n", kName, static_cast<long long>(dropped));
+        else std::fprintf(stderr, "%s: video frames dropped: unknown\n", kName);
+    };
     bool quit = false;
     while (!quit) {
         Uint64 now = SDL_GetTicks64();
-        if (now >= deadline) break;
+        if (now >= deadline) {
+            if (!hold) break;
+            report();  // and on, until SIGINT or SIGTERM
+            deadline = UINT64_MAX;
+        }
         if (frames == 0 && now - started > 30000) die("no video frame in 30 s");
         SDL_Event e;
         int timeout = deadline == UINT64_MAX ? 1000 : static_cast<int>(std::min<Uint64>(deadline - now, 1000));
@@ -211,8 +225,6 @@ int main(int argc, char** argv) {
     SDL_GL_DeleteContext(gl);
     SDL_DestroyWindow(window);
     SDL_Quit();
-    std::fprintf(stderr, "%s: frames drawn: %llu\n", kName, static_cast<unsigned long long>(frames));
-    if (dropped_known) std::fprintf(stderr, "%s: video frames dropped: %lld\n", kName, static_cast<long long>(dropped));
-    else std::fprintf(stderr, "%s: video frames dropped: unknown\n", kName);
+    report();
     return 0;
 }

@@ -19,6 +19,9 @@
 # They are compared over BENCH_PAIRS pairs of runs, kiosk and baseline in
 # turn, each run's count and the load beside it (the first pair is also
 # the one that gives the CPU and memory figures).
+# A measured run plays on until this script has read its window's end, then
+# is stopped (SIGTERM): a busy machine delays the readings, it cannot make a
+# program end before its window does.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -84,17 +87,25 @@ memory() {
 # The last number a program logged after TEXT, or "n/a".
 logged() { local v; v=$(grep -o "$2 [0-9.]*" "$1" | tail -n 1 | awk '{print $NF}'); echo "${v:-n/a}"; }
 
-# run NAME MARK DELAY CMD...: runs CMD on the offscreen driver until it
-# exits, sampling its PSS every half second. MARK is a text of its log (or
-# ""): mark_cpu is the process's CPU time (s) when it appears. With a DELAY
+# run NAME MARK DELAY STOP CMD...: runs CMD on the offscreen driver,
+# sampling its PSS every half second. MARK is a text of its log (or ""):
+# mark_cpu is the process's CPU time (s) when it appears. With a DELAY
 # (seconds; "" for none) it then measures the window of `seconds` from MARK
 # + DELAY: w_cpu (% of one core), w_other (everything else on the machine,
-# % of one core), w_rss, w_hwm, w_pss (KiB at the window's end). Always
-# sets total_cpu (s, the whole run, from the kernel at exit), pss_peak (KiB)
-# and the log, $work/NAME.log.
+# % of one core), w_rss, w_hwm, w_pss (KiB at the window's end). A program
+# measured so must outlast the window however late this script reads its
+# end on a busy machine: it does not end by itself. It logs STOP (a text
+# of its log with "frames drawn: N") at the end of its own timed span and
+# plays on; once STOP is logged and the window measured, it is sent SIGTERM
+# (SDL makes it SDL_QUIT: the program exits normally and logs its counts),
+# and stop_frames is the count on the STOP line. Without a DELAY (STOP "")
+# the program runs until it exits by itself. Always sets total_cpu (s, the
+# whole run, from the kernel at exit), pss_peak (KiB) and the log,
+# $work/NAME.log.
 run() {
-  local name=$1 mark=$2 delay=$3; shift 3
-  local log="$work/$name.log" pid m i=0
+  local name=$1 mark=$2 delay=$3 stop=$4; shift 4
+  local log="$work/$name.log" pid m i=0 deadline
+  [ -z "$delay" ] || [ -n "$stop" ] || die "run $name: a measuring window needs a STOP text"
   : > "$log"
   rm -f "$work/$name.pid" "$work/$name.rc" "$work/$name.times"
   (
@@ -114,16 +125,22 @@ run() {
     m=$(memory "$pid") || return 1
     pss_peak=$(( ${m##* } > pss_peak ? ${m##* } : pss_peak ))
   }
+  ended() {  # the program has gone too early: its log, its status, and stop
+    local j
+    for j in $(seq 50); do [ ! -s "$work/$name.rc" ] || break; sleep 0.1; done
+    cat "$log" >&2
+    die "$name ended $1 (exit status $(cat "$work/$name.rc" 2>/dev/null || echo unknown))"
+  }
   sample_until() {  # samples every half second until time $1
     while [ "$(calc "$(now) < $1" 0)" = 1 ]; do
-      sample || die "$name ended before its measuring window did (see BENCH_SECONDS)"
+      sample || ended "before its measuring window did"
       sleep 0.5
     done
   }
   if [ -n "$mark" ]; then
-    local deadline; deadline=$(calc "$(now) + 120")
+    deadline=$(calc "$(now) + 120")
     until grep -q -- "$mark" "$log"; do
-      [ ! -s "$work/$name.rc" ] || { cat "$log" >&2; die "$name ended before \"$mark\""; }
+      [ ! -s "$work/$name.rc" ] || ended "before \"$mark\""
       [ "$(calc "$(now) > $deadline" 0)" = 0 ] || die "$name: no \"$mark\" after 120 s"
       (( i++ % 10 )) || sample || true
       sleep 0.05
@@ -135,16 +152,33 @@ run() {
     sample_until "$(calc "$(now) + $delay")"
     t0=$(now); c0=$(proc_ticks "$pid"); b0=$(busy_ticks)
     sample_until "$(calc "$t0 + $seconds")"
-    c1=$(proc_ticks "$pid") || die "$name ended before its measuring window did"
+    c1=$(proc_ticks "$pid") || ended "before its measuring window did"
     b1=$(busy_ticks); t1=$(now)
-    m=$(memory "$pid") || die "$name ended before its measuring window did"
+    m=$(memory "$pid") || ended "before its measuring window did"
     read -r w_rss w_hwm w_pss <<< "$m"
     w_cpu=$(calc "($c1 - $c0) / $tck / ($t1 - $t0) * 100" 1)
     # The two counters are read a moment apart: a small negative is 0.
     w_other=$(calc "(($b1 - $b0) - ($c1 - $c0)) / $tck / ($t1 - $t0) * 100" 1)
     w_other=$(calc "$w_other > 0 ? $w_other : 0" 0)
   fi
-  while [ ! -s "$work/$name.rc" ]; do sample || true; sleep 0.5; done
+  if [ -n "$stop" ]; then
+    deadline=$(calc "$(now) + 120")
+    until grep -qF -- "$stop" "$log"; do
+      [ ! -s "$work/$name.rc" ] || ended "before \"$stop\""
+      [ "$(calc "$(now) > $deadline" 0)" = 0 ] || die "$name: no \"$stop\" after 120 s"
+      (( i++ % 10 )) || sample || true
+      sleep 0.05
+    done
+    stop_frames=$(grep -F -- "$stop" "$log" | head -n 1 | grep -o 'frames drawn: [0-9]*' | awk '{print $NF}')
+    [ -n "$stop_frames" ] || die "$name: no frame count on its \"$stop\" line"
+    kill -TERM "$pid" 2>/dev/null || true
+  fi
+  local j=0
+  while [ ! -s "$work/$name.rc" ]; do
+    sample || true
+    sleep 0.5
+    [ -z "$stop" ] || (( ++j < 120 )) || die "$name: still running 60 s after SIGTERM"
+  done
   wait "$runner" || true
   runner='' program=''
   local rc; rc=$(cat "$work/$name.rc")
@@ -154,6 +188,14 @@ run() {
 }
 
 kiosk() { local script=$1; shift; run "$@" "$vitrine" --config "$config" run --windowed "$size" --script "$script"; }
+# The end of a kiosk script's timed span, for a run with a window: a stall
+# of 0 ms, the step that logs the frames drawn so far and does nothing else,
+# then a wait of an hour, cut short by SIGTERM once the window is measured.
+kiosk_stop='stall: the UI loop blocks for 0 ms'
+hold() { printf 'stall 0\nwait 3600000\n'; }
+# The baseline's: --hold, it logs its counts at the end of --seconds and
+# plays on.
+base_stop='frames drawn:'
 mib() { calc "$1 / 1024" 0; }
 passfail() { [ "$(calc "$1" 0)" = 1 ] && echo pass || echo FAIL; }
 window_count() {  # window_count TEXT LONG SHORT: LONG's count minus SHORT's, or n/a
@@ -168,7 +210,7 @@ printf 'expect %s\n' "$invite" > "$work/start.txt"
 start_times=()
 for i in $(seq 1 "$starts"); do
   echo "start $i/$starts ..." >&2
-  kiosk "$work/start.txt" "start-$i" "" ""
+  kiosk "$work/start.txt" "start-$i" "" "" ""
   start_times+=("$(logged "$work/start-$i.log" "first interactive frame")")
   echo "  first interactive frame ${start_times[-1]} s after start" >&2
 done
@@ -178,35 +220,38 @@ start_min=$(printf '%s\n' "${start_times[@]}" | sort -g | head -n 1)
 start_max=$(printf '%s\n' "${start_times[@]}" | sort -g | tail -n 1)
 
 # 2, 3. The attract loop and the baseline, each twice: a short run (warm-up
-# + 1 s after the first frame) and a long one (warm-up + window + 1 s).
-# Frames in the window: the long run's minus the short's.
+# + 1 s after the first frame) and a long one (warm-up + window + 1 s, then
+# on until stopped). Frames in the window: the long run's count at the end
+# of that span minus the short's at exit.
 printf 'wait %d\n' $(( warm * 1000 + 1000 )) > "$work/attract-short.txt"
-printf 'wait %d\n' $(( warm * 1000 + ms + 1000 )) > "$work/attract-long.txt"
+{ printf 'wait %d\n' $(( warm * 1000 + ms + 1000 )); hold; } > "$work/attract-long.txt"
 echo "attract loop, ${warm} s ..." >&2
-kiosk "$work/attract-short.txt" attract-short "" ""
+kiosk "$work/attract-short.txt" attract-short "" "" ""
 echo "attract loop, measuring ${seconds} s after ${warm} s ..." >&2
-kiosk "$work/attract-long.txt" attract-long "first interactive frame" "$warm"
+kiosk "$work/attract-long.txt" attract-long "first interactive frame" "$warm" "$kiosk_stop"
 a_cpu=$w_cpu a_other=$w_other a_rss=$w_rss a_hwm=$w_hwm a_pss=$w_pss a_pss_peak=$pss_peak
+a_frames=$(( stop_frames - $(logged "$work/attract-short.log" "frames drawn:") ))
 echo "baseline, ${warm} s ..." >&2
-run base-short "" "" "$baseline" --size "$size" --seconds $(( warm + 1 )) "${videos[@]}"
+run base-short "" "" "" "$baseline" --size "$size" --seconds $(( warm + 1 )) "${videos[@]}"
 echo "baseline, measuring ${seconds} s after ${warm} s ..." >&2
-run base-long "first frame drawn" "$warm" "$baseline" --size "$size" --seconds $(( warm + seconds + 1 )) "${videos[@]}"
+run base-long "first frame drawn" "$warm" "$base_stop" \
+  "$baseline" --size "$size" --seconds $(( warm + seconds + 1 )) --hold "${videos[@]}"
 b_cpu=$w_cpu b_other=$w_other b_rss=$w_rss b_hwm=$w_hwm b_pss=$w_pss b_pss_peak=$pss_peak
-a_frames=$(window_count "frames drawn:" attract-long attract-short)
-b_frames=$(window_count "frames drawn:" base-long base-short)
-# Dropped frames: each long run's own count, from start to exit, as the
-# programs log it (mpv's frame-drop-count, added up over the files). The
-# first pair is the runs above; the others alternate the same runs again.
+b_frames=$(( stop_frames - $(logged "$work/base-short.log" "frames drawn:") ))
+# Dropped frames: each long run's own count, from start to exit (its stop),
+# as the programs log it (mpv's frame-drop-count, added up over the files).
+# The first pair is the runs above; the others alternate the same runs again.
 a_drop_list=("$(logged "$work/attract-long.log" "video frames dropped:")")
 b_drop_list=("$(logged "$work/base-long.log" "video frames dropped:")")
 a_cpu_list=("$a_cpu") b_cpu_list=("$b_cpu") a_other_list=("$a_other") b_other_list=("$b_other")
 for p in $(seq 2 "$pairs_n"); do
   echo "attract loop, pair $p/$pairs_n, measuring ${seconds} s after ${warm} s ..." >&2
-  kiosk "$work/attract-long.txt" "attract-long-$p" "first interactive frame" "$warm"
+  kiosk "$work/attract-long.txt" "attract-long-$p" "first interactive frame" "$warm" "$kiosk_stop"
   a_drop_list+=("$(logged "$work/attract-long-$p.log" "video frames dropped:")")
   a_cpu_list+=("$w_cpu") a_other_list+=("$w_other")
   echo "baseline, pair $p/$pairs_n, measuring ${seconds} s after ${warm} s ..." >&2
-  run "base-long-$p" "first frame drawn" "$warm" "$baseline" --size "$size" --seconds $(( warm + seconds + 1 )) "${videos[@]}"
+  run "base-long-$p" "first frame drawn" "$warm" "$base_stop" \
+    "$baseline" --size "$size" --seconds $(( warm + seconds + 1 )) --hold "${videos[@]}"
   b_drop_list+=("$(logged "$work/base-long-$p.log" "video frames dropped:")")
   b_cpu_list+=("$w_cpu") b_other_list+=("$w_other")
 done
@@ -234,7 +279,7 @@ grid_prefix() {
   printf 'tap %s\nexpect %s\nwait %d\nshot %s\n' "$invite" "$chip" $(( warm * 1000 )) "$work/grid.png"
 }
 { grid_prefix; printf 'wait 1000\n'; } > "$work/grid-short.txt"
-{ grid_prefix; printf 'wait %d\n' $(( ms + 1000 )); } > "$work/grid-rest.txt"
+{ grid_prefix; printf 'wait %d\n' $(( ms + 1000 )); hold; } > "$work/grid-rest.txt"
 pairs=$(( seconds / 5 > 0 ? seconds / 5 : 1 ))
 {
   grid_prefix
@@ -243,26 +288,27 @@ pairs=$(( seconds / 5 > 0 ? seconds / 5 : 1 ))
 } > "$work/grid-swipe.txt"
 mark="wrote $work/grid.png"
 echo "grid, warm-up only ..." >&2
-kiosk "$work/grid-short.txt" grid-short "$mark" ""
+kiosk "$work/grid-short.txt" grid-short "$mark" "" ""
 short_after=$(calc "$total_cpu - $mark_cpu")
 echo "grid at rest, measuring ${seconds} s ..." >&2
-kiosk "$work/grid-rest.txt" grid-rest "$mark" 0
-g_cpu=$w_cpu g_other=$w_other g_rss=$w_rss g_hwm=$w_hwm g_pss=$w_pss g_pss_peak=$pss_peak
+kiosk "$work/grid-rest.txt" grid-rest "$mark" 0 "$kiosk_stop"
+g_cpu=$w_cpu g_other=$w_other g_rss=$w_rss g_hwm=$w_hwm g_pss=$w_pss g_pss_peak=$pss_peak rest_end=$stop_frames
 echo "grid, $((pairs * 2)) slow swipes ..." >&2
-kiosk "$work/grid-swipe.txt" grid-swipe "$mark" ""
+kiosk "$work/grid-swipe.txt" grid-swipe "$mark" "" ""
 swipe_after=$(calc "$total_cpu - $mark_cpu")
 sw_pss_peak=$pss_peak
 # Frames after the mark: when the kiosk logs its count with the screenshot
-# ("wrote FILE (frames drawn: N)"), each run's count at exit minus that. If
-# not, the counts at exit, which also differ by the frames the runs drew
-# before the mark (up to about twenty): good enough for the swipes' thousand
-# frames, not for the rest's few, left out then.
-after_mark() {  # after_mark NAME: frames drawn after the mark, or ""
+# ("wrote FILE (frames drawn: N)"), each run's count at exit (the rest's:
+# at the end of its timed span) minus that. If not, the counts at exit,
+# which also differ by the frames the runs drew before the mark (up to about
+# twenty): good enough for the swipes' thousand frames, not for the rest's
+# few, left out then.
+after_mark() {  # after_mark NAME [END]: frames drawn after the mark (to END, else exit), or ""
   local at; at=$(grep -o "$mark (frames drawn: [0-9]*" "$work/$1.log" | awk '{print $NF}' | tail -n 1)
-  [ -z "$at" ] || echo $(( $(logged "$work/$1.log" "frames drawn:") - at ))
+  [ -z "$at" ] || echo $(( ${2:-$(logged "$work/$1.log" "frames drawn:")} - at ))
 }
 if [ -n "$(after_mark grid-short)" ]; then
-  g_frames=$(( $(after_mark grid-rest) - $(after_mark grid-short) ))
+  g_frames=$(( $(after_mark grid-rest "$rest_end") - $(after_mark grid-short) ))
   s_frames=$(( $(after_mark grid-swipe) - $(after_mark grid-short) ))
   frames_method="each run's count at exit minus its count at the
 screenshot."
@@ -304,7 +350,7 @@ printf '| attract loop: RSS, steady (peak) | %s MiB (%s) | %s MiB (%s) | | | |\n
   "$(mib "$a_rss")" "$(mib "$a_hwm")" "$(mib "$b_rss")" "$(mib "$b_hwm")"
 printf '| attract loop: CPU, mean of %d alternating pairs | %s %% of a core | %s %% of a core | %s | | |\n' \
   "$pairs_n" "$a_cpu_mean" "$b_cpu_mean" "$(calc "$a_cpu_mean / $b_cpu_mean")"
-printf '| attract loop: video frames dropped in %d s, sum of %d alternating pairs | %s | %s | | <= baseline | %s%s |\n' \
+printf '| attract loop: video frames dropped in runs of %d s or more, sum of %d alternating pairs | %s | %s | | <= baseline | %s%s |\n' \
   "$(( warm + seconds + 1 ))" "$pairs_n" "$a_drops" "$b_drops" "$drops_result" \
   "$(noisy "${a_other_list[@]}" "${b_other_list[@]}")"
 printf '| attract loop: dropped per run (other processes, %% of a core) | %s | %s | | | |\n' \
@@ -337,14 +383,17 @@ CPU: utime + stime of all the process's threads (/proc/PID/stat) over the
 window, in % of one of the machine's $(nproc) cores. PSS and RSS are read at the
 window's end (smaps_rollup, status); peak RSS is VmHWM, peak PSS the largest
 of samples taken every half second; the grid runs start on the attract
-screen. Frames in a window: the long run's count at exit minus that of a run
-that stops after the warm-up. Dropped video frames (mpv's frame-drop-count,
-the same count in both programs): each long run's, from start to exit,
-added up over $pairs_n pairs of runs, kiosk and baseline in turn; each run's
-count is listed with the CPU other processes took meanwhile, which mostly
-decides it (when they leave the programs less than they need, mpv drops
-the frames that cannot be drawn in time, and the kiosk, which draws more
-on each frame, drops more). One UI frame: the CPU time the kiosk spent
+screen. Frames in a window: the long run's count at the end of its own
+timed span ($(( warm + seconds + 1 )) s after its first frame) minus that of a run that
+stops 1 s after the warm-up; the long runs then play on until the window
+is measured and are stopped (SIGTERM), so that a late reading on a busy
+machine still falls inside them. Dropped video frames (mpv's
+frame-drop-count, the same count in both programs): each long run's, from
+start to its stop, added up over $pairs_n pairs of runs, kiosk and baseline
+in turn; each run's count is listed with the CPU other processes took
+meanwhile, which mostly decides it (when they leave the programs less than
+they need, mpv drops the frames that cannot be drawn in time, and the
+kiosk, which draws more on each frame, drops more). One UI frame: the CPU time the kiosk spent
 after the screenshot that ends the warm-up (its total at exit, from the
 kernel, minus its time then) in the run with $((pairs * 2)) swipes of 2.5 s on the
 grid minus the run without them, divided by the difference in frames drawn;
