@@ -49,6 +49,7 @@ fuzz:
 	@tools/fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 bench: build
+	@tools/install-demo-pack $(BUILD)
 	@bench/run-all $(BUILD)
 
 # The fair soak test (tests/soak): SOAK_DAYS days of a fair on the real

@@ -48,7 +48,7 @@ tck=$(getconf CLK_TCK)
 [ -x "$vitrine" ] || die "no kiosk at $vitrine: build it first (cmake --build $build)"
 [ -x "$baseline" ] || die "no baseline at $baseline: build it (cmake --build $build --target bench_mpv_baseline; the top-level CMakeLists.txt needs add_subdirectory(bench))"
 if [ ! -f "$config" ] || [ ! -e "$build/demo/data/current" ]; then
-  die "no installed demo pack in $build/demo (configure with -DVITRINE_DEMO_PACK=ON and build)"
+  die "no installed demo pack in $build/demo (configure with -DVITRINE_DEMO_PACK=ON, build, then tools/install-demo-pack $build)"
 fi
 videos=("$campaign"/robots.mp4 "$campaign"/green.mp4 "$campaign"/health.mp4 "$campaign"/stars.mp4)
 for v in "${videos[@]}"; do [ -f "$v" ] || die "no campaign video $v"; done
