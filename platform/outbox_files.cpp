@@ -173,6 +173,8 @@ bool is_sqlite_header(const fs::path& file) {
 
 constexpr std::size_t kMaxNotes = 20;
 
+std::string reason_of(const OutboxError& e) { return e.why.empty() ? std::string(e.what()) : e.why; }
+
 void note(OutboxRead& out, std::string line) {
     if (out.notes.size() < kMaxNotes) out.notes.push_back(std::move(line));
     else if (out.notes.size() == kMaxNotes) out.notes.push_back("(more problems not listed)");
@@ -220,27 +222,25 @@ void read_rows(sqlite3* db, const fs::path& file, const std::string& view_name, 
         out.records.push_back(std::move(r));
     };
 
-    std::int64_t last = INT64_MIN;
-    try {
-        Stmt s(db, file, select + " WHERE rowid > ? ORDER BY rowid");
-        s.bind(1, last);
+    // Every row after `from` in that order; `at` follows the last one read.
+    auto scan = [&](const char* order, std::int64_t from, std::int64_t& at) {
+        Stmt s(db, file, select + " WHERE rowid > ? ORDER BY rowid " + order);
+        s.bind(1, from);
         while (s.step()) {
-            last = s.integer(0);
+            at = s.integer(0);
             take(s);
         }
+    };
+    std::int64_t last = INT64_MIN;
+    try {
+        scan("", last, last);
         return;
     } catch (const OutboxError& e) {
-        note(out, view_name + ": reading stopped after row " + std::to_string(last) + ": " +
-                      (e.why.empty() ? std::string(e.what()) : e.why));
+        note(out, view_name + ": reading stopped after row " + std::to_string(last) + ": " + reason_of(e));
     }
     std::int64_t first_after = INT64_MAX;
     try {
-        Stmt s(db, file, select + " WHERE rowid > ? ORDER BY rowid DESC");
-        s.bind(1, last);
-        while (s.step()) {
-            first_after = s.integer(0);
-            take(s);
-        }
+        scan("DESC", last, first_after);
     } catch (const OutboxError&) {
     }
     // The rows in between are lost to this view; rowids tell at most how many.
@@ -347,15 +347,14 @@ OutboxRead read_outbox(const fs::path& file) {
             View live(file, View::Kind::Live);
             read_rows(live.db(), file, "the outbox with its log", out, seen);
         } catch (const OutboxError& e) {
-            note(out, std::string("the outbox with its log cannot be read: ") + (e.why.empty() ? e.what() : e.why));
+            note(out, "the outbox with its log cannot be read: " + reason_of(e));
             const auto whole = header_size(file);
             if (whole && *whole > size_or_zero(file)) {
                 try {
                     View padded(file, View::Kind::Padded);
                     read_rows(padded.db(), file, "the truncated outbox", out, seen);
                 } catch (const OutboxError& again) {
-                    note(out, std::string("the truncated outbox cannot be read: ") +
-                                  (again.why.empty() ? again.what() : again.why));
+                    note(out, "the truncated outbox cannot be read: " + reason_of(again));
                 }
             }
         }
@@ -364,8 +363,7 @@ OutboxRead read_outbox(const fs::path& file) {
                 View main(file, View::Kind::MainOnly);
                 read_rows(main.db(), file, "the outbox without its log", out, seen);
             } catch (const OutboxError& e) {
-                note(out, std::string("the outbox without its log cannot be read: ") +
-                              (e.why.empty() ? e.what() : e.why));
+                note(out, "the outbox without its log cannot be read: " + reason_of(e));
             }
         }
     }

@@ -89,16 +89,6 @@ struct Device {
     }
 };
 
-// The -wal of an unrelated SQLite database while it is open.
-std::string unrelated_wal(const fs::path& dir) {
-    const fs::path other = dir / "photos.db";
-    RawDb db(other);
-    db.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;"
-            "CREATE TABLE photos (id INTEGER PRIMARY KEY, data BLOB)");
-    for (int i = 0; i < 40; ++i) db.exec("INSERT INTO photos (data) VALUES (randomblob(900))");
-    return read_file(other.string() + "-wal");
-}
-
 // The flow to its QR code, in French, skipping the contact details.
 const std::string kToQr = "tap Touchez l’écran pour découvrir\n"
                           "tap Travailler en Occitanie ?\n"

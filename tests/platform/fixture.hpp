@@ -74,6 +74,27 @@ struct RawDb {
     }
 };
 
+// The OutboxError that `f` throws (REQUIREd).
+template <class F>
+platform::OutboxError outbox_error_of(F&& f) {
+    try {
+        f();
+    } catch (const platform::OutboxError& e) { return e; }
+    FAIL("no OutboxError was thrown");
+    throw std::logic_error("unreachable");
+}
+
+// The -wal of an unrelated SQLite database, as it lies while that database
+// is open (made in `dir`).
+inline std::string unrelated_wal(const fs::path& dir) {
+    const fs::path other = dir / "photos.db";
+    RawDb db(other);
+    db.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;"
+            "CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT, data BLOB)");
+    for (int i = 0; i < 60; ++i) db.exec("INSERT INTO photos (name, data) VALUES ('p', randomblob(900))");
+    return read_file(other.string() + "-wal");
+}
+
 // A tmpfs of `size` mounted on `dir` for the scope (root only: check
 // `mounted`, the caller says why it skips).
 struct Tmpfs {

@@ -44,16 +44,6 @@ std::int64_t export_to(const fs::path& outbox_file, const fs::path& target) {
     return h.records;
 }
 
-// The OutboxError that `f` throws (REQUIREd).
-template <class F>
-OutboxError error_of(F&& f) {
-    try {
-        f();
-    } catch (const OutboxError& e) { return e; }
-    FAIL("no OutboxError was thrown");
-    throw std::logic_error("unreachable");
-}
-
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> out;
     std::istringstream in(text);
@@ -173,7 +163,7 @@ TEST_CASE_FIXTURE(OutboxFixture, "add, find, list, status and pending") {
         CHECK(to_json(*again.find(a.id)) == to_json(*outbox.find(a.id)));
     }
     SUBCASE("the same id twice is refused, and the outbox goes on") {
-        OutboxError e = error_of([&] { outbox.add(a); });
+        OutboxError e = outbox_error_of([&] { outbox.add(a); });
         CHECK(e.cause == Cause::Other);
         CHECK(std::string(e.what()).find("already holds a record with the id " + a.id) != std::string::npos);
         const Record d = sample_stats(kMonday9 + 4s);
@@ -357,7 +347,7 @@ TEST_CASE_FIXTURE(OutboxFixture, "export: pending and rejected records as comple
     }
     SUBCASE("a directory that does not exist: an error naming the file, nothing written") {
         const fs::path bad = tmp / "no-such-stick/export.jsonl";
-        OutboxError e = error_of([&] { export_to(file, bad); });
+        OutboxError e = outbox_error_of([&] { export_to(file, bad); });
         CHECK(e.cause == Cause::Other);
         CHECK(std::string(e.what()).starts_with("cannot write " + bad.string() + ".tmp: No such file or directory"));
         CHECK_FALSE(fs::exists(bad.parent_path()));
@@ -447,7 +437,7 @@ TEST_CASE_FIXTURE(OutboxFixture, "a migration that fails leaves the database as 
         v1.exec("INSERT INTO records (id, kind, created, body, state) VALUES ('" + r.id + "', 'interest', 0, '" +
                 to_json(r).dump() + "', 'lost')");
     }
-    OutboxError e = error_of([&] { Outbox outbox(file); });
+    OutboxError e = outbox_error_of([&] { Outbox outbox(file); });
     CHECK(e.cause == Cause::Other);
     CHECK(std::string(e.what()).find("migrating it to schema 2") != std::string::npos);
     RawDb raw(file);
@@ -460,7 +450,7 @@ TEST_CASE_FIXTURE(OutboxFixture, "a database from a newer vitrine is refused and
     { Outbox outbox(file); }
     { RawDb(file).exec("PRAGMA user_version = 5"); }
     const std::string before = read_file(file);
-    OutboxError e = error_of([&] { Outbox outbox(file); });
+    OutboxError e = outbox_error_of([&] { Outbox outbox(file); });
     CHECK(e.cause == Cause::Newer);
     CHECK(std::string(e.what()).find("was written by a newer vitrine (schema 5, this vitrine knows up to 4): nothing "
                                      "in it was changed. Install that version again, or restart the kiosk") !=
@@ -475,7 +465,7 @@ TEST_CASE_FIXTURE(OutboxFixture, "a writer holding the lock: Busy after about 25
     other.exec("BEGIN IMMEDIATE");
     other.exec("INSERT INTO records (id, kind, created, body) VALUES ('x', 'stats', 0, '{}')");
     const auto t0 = std::chrono::steady_clock::now();
-    OutboxError e = error_of([&] { outbox.add(sample_stats(kMonday9 + 1s)); });
+    OutboxError e = outbox_error_of([&] { outbox.add(sample_stats(kMonday9 + 1s)); });
     const auto waited = std::chrono::steady_clock::now() - t0;
     CHECK(e.cause == Cause::Busy);
     CHECK(std::string(e.what()).find("is locked by another program") != std::string::npos);
@@ -527,7 +517,7 @@ TEST_CASE_FIXTURE(OutboxFixture, "a full data partition: DiskFull, nothing half-
         CHECK(m.find(refused) == std::string::npos);
 
         // Still full: still refused, cleanly, and reading works meanwhile.
-        CHECK(error_of([&] { outbox.add(sample_interest(keys, kMonday9)); }).cause == Cause::DiskFull);
+        CHECK(outbox_error_of([&] { outbox.add(sample_interest(keys, kMonday9)); }).cause == Cause::DiskFull);
         CHECK(outbox.status(kMonday9).total == static_cast<std::int64_t>(acknowledged.size()));
 
         SUBCASE("an export onto the full disk fails and leaves the old export whole") {
@@ -535,7 +525,7 @@ TEST_CASE_FIXTURE(OutboxFixture, "a full data partition: DiskFull, nothing half-
             fs::remove(filler);
             write_file(target, "previous export\n");
             fill_up(small.dir);
-            OutboxError ex = error_of([&] { export_to(db, target); });
+            OutboxError ex = outbox_error_of([&] { export_to(db, target); });
             CHECK(ex.cause == Cause::DiskFull);
             CHECK(std::string(ex.what()).starts_with("cannot write " + target.string() + ".tmp: No space left"));
             CHECK(read_file(target) == "previous export\n");
@@ -570,7 +560,7 @@ TEST_CASE_FIXTURE(OutboxFixture, "a read-only file system: ReadOnly, and the rec
     REQUIRE(fsys.remount(true));
     for (const fs::path& p : {db, fsys.dir / "new/outbox.db", fsys.dir / "new.db"}) {
         CAPTURE(p);
-        OutboxError e = error_of([&] { Outbox outbox(p); });
+        OutboxError e = outbox_error_of([&] { Outbox outbox(p); });
         const std::string m = e.what();
         CAPTURE(m);
         CHECK(e.cause == Cause::ReadOnly);
@@ -590,12 +580,12 @@ TEST_CASE_FIXTURE(OutboxFixture, "a damaged file is Corrupt, named, and never de
     SUBCASE("random bytes") {
         write_file(file, random_bytes(64 << 10, 1));
         const std::string before = read_file(file);
-        check_corrupt_message(error_of([&] { Outbox outbox(file); }), file, "it is not an SQLite database");
+        check_corrupt_message(outbox_error_of([&] { Outbox outbox(file); }), file, "it is not an SQLite database");
         CHECK(read_file(file) == before);
     }
     SUBCASE("an empty-looking but foreign file") {
         write_file(file, "this is a text file, not a database\n");
-        check_corrupt_message(error_of([&] { Outbox outbox(file); }), file, "it is not an SQLite database");
+        check_corrupt_message(outbox_error_of([&] { Outbox outbox(file); }), file, "it is not an SQLite database");
     }
     SUBCASE("a page overwritten in a valid database") {
         {
@@ -608,7 +598,7 @@ TEST_CASE_FIXTURE(OutboxFixture, "a damaged file is Corrupt, named, and never de
         const std::string garbage = random_bytes(4096, 2);
         data.replace(20 * 4096, 4096, garbage);
         write_file(file, data);
-        const OutboxError e = error_of([&] { Outbox outbox(file); });
+        const OutboxError e = outbox_error_of([&] { Outbox outbox(file); });
         check_corrupt_message(e, file, "");
         CHECK(read_file(file) == data);
     }
@@ -619,13 +609,13 @@ TEST_CASE_FIXTURE(OutboxFixture, "a damaged file is Corrupt, named, and never de
         const Record good = sample_stats(kMonday9 + 1s);
         outbox.add(good);
         RawDb(file).exec("UPDATE records SET body = json_set(body, '$.created', 'yesterday') WHERE id = '" + r.id + "'");
-        const OutboxError e = error_of([&] { outbox.list(); });
+        const OutboxError e = outbox_error_of([&] { outbox.list(); });
         CHECK(e.cause == Cause::Corrupt);
         CHECK(std::string(e.what()) == "the record " + r.id + " of the outbox " + file.string() +
                                            " cannot be read (record: created: must be an RFC 3339 UTC time like 2026-01-05T09:00:00.000Z); "
                                            "`vitrine queue export` hands it over as it is stored");
         CHECK(std::string(e.what()).find("jeanne") == std::string::npos);
-        CHECK(error_of([&] { outbox.find(r.id); }).cause == Cause::Corrupt);
+        CHECK(outbox_error_of([&] { outbox.find(r.id); }).cause == Cause::Corrupt);
         // One record is not the outbox: the others go on, and both are handed over.
         CHECK(outbox.find(good.id));
         CHECK(outbox.pending_texts(10).size() == 2);
@@ -642,7 +632,7 @@ TEST_CASE_FIXTURE(OutboxFixture, "a damaged file is Corrupt, named, and never de
         std::string data = read_file(file);
         data.resize(data.size() / 2);
         write_file(file, data);
-        check_corrupt_message(error_of([&] { Outbox outbox(file); }), file, "");
+        check_corrupt_message(outbox_error_of([&] { Outbox outbox(file); }), file, "");
         CHECK(read_file(file) == data);
     }
 }

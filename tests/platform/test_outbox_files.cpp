@@ -78,25 +78,6 @@ struct Files {
     }
 };
 
-// The -wal of an unrelated SQLite database, as it lies while that database is open.
-std::string unrelated_wal(const fs::path& dir) {
-    const fs::path other = dir / "photos.db";
-    RawDb db(other);
-    db.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;"
-            "CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT, data BLOB)");
-    for (int i = 0; i < 60; ++i) db.exec("INSERT INTO photos (name, data) VALUES ('p', randomblob(900))");
-    return read_file(wal_of(other));
-}
-
-template <class F>
-OutboxError error_of(F&& f) {
-    try {
-        f();
-    } catch (const OutboxError& e) { return e; }
-    FAIL("no OutboxError was thrown");
-    throw std::logic_error("unreachable");
-}
-
 // The quarantined set holds the files exactly as they were.
 void check_set_aside(const Quarantine& q, const fs::path& file, const std::string& db_before,
                      const std::string& wal_before) {
@@ -150,7 +131,7 @@ TEST_CASE_FIXTURE(Files, "an unrelated database's log beside the outbox: never c
         CHECK(read_file(wal_of(file)) == foreign);
     }
     SUBCASE("a connection that refuses: Foreign, the files as they were") {
-        OutboxError e = error_of([&] { Outbox outbox(file); });
+        OutboxError e = outbox_error_of([&] { Outbox outbox(file); });
         CHECK(e.cause == Cause::Foreign);
         CHECK(std::string(e.what()).starts_with("the outbox " + file.string() + " is not an outbox of this kiosk ("));
         CHECK(std::string(e.what()).find("nothing in it was changed") != std::string::npos);
@@ -191,7 +172,7 @@ TEST_CASE_FIXTURE(Files, "another outbox's log beside the outbox: never checkpoi
     for (const auto& id : ids) CHECK(got.count(id));
     CHECK(read_file(file) == db_before);
 
-    CHECK(error_of([&] { Outbox outbox(file); }).cause != Cause::Other);
+    CHECK(outbox_error_of([&] { Outbox outbox(file); }).cause != Cause::Other);
     CHECK(read_file(file) == db_before);
 
     Outbox outbox(file, device_options());
@@ -250,7 +231,7 @@ TEST_CASE_FIXTURE(Files, "a truncated database: refused untouched, or set aside 
     write_file(file, data);
 
     CHECK(inspect(file, true).verdict == Verdict::Damaged);
-    const OutboxError e = error_of([&] { Outbox outbox(file); });
+    const OutboxError e = outbox_error_of([&] { Outbox outbox(file); });
     CHECK(e.cause == Cause::Corrupt);
     CHECK(read_file(file) == data);
 
@@ -279,7 +260,7 @@ TEST_CASE_FIXTURE(Files, "another program's database: no outbox tables added to 
     REQUIRE(tables() == "contacts");
 
     CHECK(inspect(file, true).verdict == Verdict::Foreign);
-    const OutboxError e = error_of([&] { Outbox outbox(file); });
+    const OutboxError e = outbox_error_of([&] { Outbox outbox(file); });
     CHECK(e.cause == Cause::Foreign);
     CHECK(std::string(e.what()).find("it holds another program's tables (contacts)") != std::string::npos);
     CHECK(tables() == "contacts");
@@ -310,7 +291,7 @@ TEST_CASE_FIXTURE(Files, "a newer schema: set aside, and its records that this v
                  "'{\"id\": \"m1\", \"kind\": \"meeting\"}', 'pending')");
     }
     CHECK(inspect(file, true).verdict == Verdict::Newer);
-    CHECK(error_of([&] { Outbox outbox(file); }).cause == Cause::Newer);
+    CHECK(outbox_error_of([&] { Outbox outbox(file); }).cause == Cause::Newer);
 
     Outbox outbox(file, device_options());
     REQUIRE(outbox.opening().quarantined);
@@ -378,7 +359,7 @@ TEST_CASE_FIXTURE(Files, "read-only partition: the reading path works, with and 
     CHECK(status_of(read_outbox(clean).records, kMonday9).count(State::Pending) == kRecords);
     for (const fs::path& f : {clean, logged}) {
         CAPTURE(f);
-        CHECK(error_of([&] { Outbox outbox(f, device_options()); }).cause == Cause::ReadOnly);
+        CHECK(outbox_error_of([&] { Outbox outbox(f, device_options()); }).cause == Cause::ReadOnly);
     }
     // The commands staff run, through the binary.
     for (const fs::path& f : {clean, logged}) {

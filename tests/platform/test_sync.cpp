@@ -77,15 +77,6 @@ std::vector<std::string> sorted(std::vector<std::string> v) {
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-// Polls `done` until it holds (the worker's status changes after the server's last request).
-bool eventually(const std::function<bool()>& done, milliseconds timeout = 5s) {
-    const auto until = steady_clock::now() + timeout;
-    while (!done()) {
-        if (steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(10ms);
-    }
-    return true;
-}
 
 }  // namespace
 

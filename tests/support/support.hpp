@@ -7,7 +7,9 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -81,6 +83,10 @@ void flip_byte(const fs::path& p, std::size_t offset);
 
 // Every entry name in a directory.
 std::vector<std::string> entries(const fs::path& dir);
+
+// Polls `done` every 10 ms until it holds; false after `timeout`.
+bool eventually(const std::function<bool()>& done,
+                std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
 
 // The `vitrine` binary under test: this build's, or VITRINE_TEST_BIN's
 // (to run a suite that drives the binary against another build of it).
