@@ -167,6 +167,24 @@ TEST_CASE_FIXTURE(Device, "a QR URL too long for a QR code is refused when the c
     CHECK(r.err.find("QR code: the text is too long") == std::string::npos);  // it never got that far
 }
 
+TEST_CASE_FIXTURE(Device, "a QR code that cannot be made: the visitor reads the code to type, the kiosk goes on") {
+    write_config("qr_url = \"https://talents.example/cv/{token}\"\n");
+    const char* before = std::getenv("LD_PRELOAD");
+    const std::string preload = std::string(VITRINE_QR_FAULT) + (before && *before ? std::string(":") + before : "");
+    ::setenv("LD_PRELOAD", preload.c_str(), 1);
+    auto r = kiosk(kToQr +
+                   "expect Le QR code ne peut pas s’afficher. Saisissez ce code sur le site emploi :\n"
+                   "expect-not QR code\n"
+                   "tap Terminé\n"
+                   "expect Touchez l’écran pour découvrir\n");
+    if (before) ::setenv("LD_PRELOAD", before, 1); else ::unsetenv("LD_PRELOAD");
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.find("the QR code cannot be drawn, the visitor sees the code instead: QR code: cannot encode") !=
+          std::string::npos);
+    CHECK(pending() == 1);  // the record was saved before
+}
+
 TEST_CASE_FIXTURE(Device, "the longest QR URL the config takes: drawn, and read by a phone whole") {
     const std::string event(64, 'e');
     std::string url = "https://talents.example/cv/{token}?e={event}&c=";
