@@ -191,6 +191,7 @@ Outbox::Outbox(const fs::path& file, OutboxOptions options) : file_(file), optio
     }
     bool alone = false;
     lock_fd_ = lock_files(file_, true, alone);
+    bool counted = false;
     try {
         // Only a connection with the files to itself may read the database
         // without its log, which tells whether the log is its own.
@@ -203,9 +204,12 @@ Outbox::Outbox(const fs::path& file, OutboxOptions options) : file_(file), optio
             }
         }
         open_connection();
+        count_connection(file_, +1);
+        counted = true;
         if (opening_.quarantined) restore_from(*opening_.quarantined);
         share_lock(lock_fd_);
     } catch (...) {
+        if (counted) count_connection(file_, -1);
         sqlite3_finalize(insert_);
         insert_ = nullptr;
         sqlite3_close_v2(db_);  // checkpoints nothing: open_connection() said so first
@@ -248,6 +252,7 @@ void Outbox::open_connection() {
 Outbox::~Outbox() {
     sqlite3_finalize(insert_);
     sqlite3_close_v2(db_);
+    count_connection(file_, -1);
     ::close(lock_fd_);  // after SQLite let go of the files
 }
 

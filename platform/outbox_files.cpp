@@ -52,7 +52,8 @@ std::string uri_of(const fs::path& p, const char* query) {
 }
 
 // The size the database's header gives (page size x pages), none when the
-// header does not tell.
+// header does not tell. Reads the file itself: only while no outbox
+// connection of this process has it open (see View::copy_aside).
 std::optional<std::uintmax_t> header_size(const fs::path& file) {
     std::ifstream in(file, std::ios::binary);
     unsigned char h[32] = {};
@@ -123,6 +124,12 @@ private:
         db_ = nullptr;
     }
     void copy_aside(bool pad) {
+        // Closing any descriptor of the database drops every POSIX lock this
+        // process holds on it, SQLite's included: only when no outbox
+        // connection of this process has it open.
+        if (outbox_connections(file_) > 0)
+            throw OutboxError(Cause::Other, "cannot read the outbox " + file_.string() +
+                                                " from a copy while this program has it open");
         const char* tmp = std::getenv("TMPDIR");
         std::string pattern = (tmp && *tmp ? std::string(tmp) : std::string("/tmp")) + "/vitrine-outbox-XXXXXX";
         if (!::mkdtemp(pattern.data()))
@@ -163,13 +170,6 @@ struct ReadLock {
     ReadLock(const ReadLock&) = delete;
     ReadLock& operator=(const ReadLock&) = delete;
 };
-
-bool is_sqlite_header(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    char head[16] = {};
-    in.read(head, sizeof head);
-    return in.gcount() == sizeof head && std::memcmp(head, "SQLite format 3", 16) == 0;
-}
 
 constexpr std::size_t kMaxNotes = 20;
 
@@ -300,7 +300,6 @@ Inspection inspect(const fs::path& file, bool alone) {
     }
     const std::uintmax_t size = size_or_zero(file);
     if (size == 0 && wal == 0) return {Verdict::Sound, "", 0};  // SQLite makes a new database of an empty file
-    if (size > 0 && !is_sqlite_header(file)) return {Verdict::Damaged, "it is not an SQLite database", 0};
     Inspection found{Verdict::Sound, "", 0};
     try {
         View live(file, View::Kind::Live);
@@ -348,7 +347,7 @@ OutboxRead read_outbox(const fs::path& file) {
             read_rows(live.db(), file, "the outbox with its log", out, seen);
         } catch (const OutboxError& e) {
             note(out, "the outbox with its log cannot be read: " + reason_of(e));
-            const auto whole = header_size(file);
+            const auto whole = outbox_connections(file) == 0 ? header_size(file) : std::nullopt;
             if (whole && *whole > size_or_zero(file)) {
                 try {
                     View padded(file, View::Kind::Padded);

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -127,6 +129,15 @@ Transaction::~Transaction() {
 
 namespace {
 
+std::mutex connections_mutex;
+std::map<std::string, int> connections;  // by the file's canonical path
+
+std::string key_of(const fs::path& file) {
+    std::error_code ec;
+    fs::path p = fs::weakly_canonical(file, ec);
+    return (ec ? fs::absolute(file, ec) : p).string();
+}
+
 // Open file description locks (F_OFD_SETLK): per descriptor, unlike the
 // POSIX locks SQLite holds on the database itself, and turned from
 // exclusive to shared in one step, so that no other connection can take
@@ -185,6 +196,17 @@ int lock_files(const fs::path& file, bool create, bool& alone) {
         std::this_thread::sleep_for(milliseconds(20));
     }
     return fd;
+}
+
+int outbox_connections(const fs::path& file) {
+    std::lock_guard lock(connections_mutex);
+    auto it = connections.find(key_of(file));
+    return it == connections.end() ? 0 : it->second;
+}
+
+void count_connection(const fs::path& file, int delta) {
+    std::lock_guard lock(connections_mutex);
+    if ((connections[key_of(file)] += delta) <= 0) connections.erase(key_of(file));
 }
 
 void share_lock(int fd) {

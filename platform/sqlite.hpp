@@ -80,6 +80,12 @@ private:
 int lock_files(const fs::path& file, bool create, bool& alone);
 void share_lock(int fd);
 
+// How many Outbox connections this process has open on `file`. Code that
+// opens the database file itself must wait for none: closing a descriptor
+// of a file drops every POSIX lock the process holds on it, SQLite's too.
+int outbox_connections(const fs::path& file);
+void count_connection(const fs::path& file, int delta);
+
 // The first column of the first row as text ("" when no row).
 std::string value(sqlite3* db, const fs::path& file, const std::string& sql);
 
