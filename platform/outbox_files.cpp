@@ -73,37 +73,14 @@ class View {
 public:
     enum class Kind { Live, MainOnly, Padded };
     View(const fs::path& file, Kind kind) : file_(file) {
-        if (kind == Kind::MainOnly) {
-            open(file, "immutable=1");
-            return;
-        }
-        if (kind == Kind::Padded) {
-            copy_aside(true);
-            return;
-        }
         try {
-            open(file, "mode=ro");
-            value(db_, file_, "PRAGMA user_version");  // SQLite opens lazily: make it read now
-        } catch (const OutboxError& e) {
-            if (e.cause != Cause::ReadOnly && e.cause != Cause::Other) throw;
-            // SQLite cannot make the -shm it needs to read a log here (a
-            // read-only partition): with no log the file alone is the
-            // whole truth, else a private copy of both is read.
-            close();
-            if (size_or_zero(beside(file, "-wal")) == 0) {
-                open(file, "immutable=1");
-                return;
-            }
-            copy_aside(false);
+            connect(kind);
+        } catch (...) {
+            release();  // no destructor runs for a constructor that throws
+            throw;
         }
     }
-    ~View() {
-        close();
-        if (!copy_.empty()) {
-            std::error_code ec;
-            fs::remove_all(copy_, ec);
-        }
-    }
+    ~View() { release(); }
     View(const View&) = delete;
     View& operator=(const View&) = delete;
     sqlite3* db() const { return db_; }
@@ -119,9 +96,41 @@ private:
         sqlite3_extended_result_codes(db_, 1);
         sqlite3_busy_timeout(db_, 2000);
     }
+    void connect(Kind kind) {
+        if (kind == Kind::MainOnly) {
+            open(file_, "immutable=1");
+            return;
+        }
+        if (kind == Kind::Padded) {
+            copy_aside(true);
+            return;
+        }
+        try {
+            open(file_, "mode=ro");
+            value(db_, file_, "PRAGMA user_version");  // SQLite opens lazily: make it read now
+        } catch (const OutboxError& e) {
+            if (e.cause != Cause::ReadOnly && e.cause != Cause::Other) throw;
+            // SQLite cannot make the -shm it needs to read a log here (a
+            // read-only partition): with no log the file alone is the
+            // whole truth, else a private copy of both is read.
+            close();
+            if (size_or_zero(beside(file_, "-wal")) == 0) {
+                open(file_, "immutable=1");
+                return;
+            }
+            copy_aside(false);
+        }
+    }
     void close() {
         sqlite3_close_v2(db_);
         db_ = nullptr;
+    }
+    void release() {
+        close();
+        if (!copy_.empty()) {
+            std::error_code ec;
+            fs::remove_all(copy_, ec);
+        }
     }
     void copy_aside(bool pad) {
         // Closing any descriptor of the database drops every POSIX lock this

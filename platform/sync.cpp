@@ -426,7 +426,7 @@ void SyncClient::abort_when(const std::atomic<bool>* flag) { http_->abort = flag
 void SyncClient::learn_time(const std::string& date_header) {
     if (date_header.empty()) return;
     const std::time_t t = curl_getdate(date_header.c_str(), nullptr);
-    if (t <= 0) return;
+    if (t < 946684800 || t > 7258118400) return;  // before 2000 or after 2200: not a platform's clock
     const system_clock::time_point date = system_clock::from_time_t(t);
     platform_time_ = {date, clock_.now()};
     status_.clock_offset = floor<seconds>(clock_.wall() - date);
