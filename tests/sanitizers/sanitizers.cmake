@@ -26,3 +26,18 @@ if("address" IN_LIST VITRINE_SANITIZE)
     endif()
   endforeach()
 endif()
+
+# A sanitized program runs several times slower (ThreadSanitizer most): the
+# time limits of functional checks are stretched by this factor (support.hpp,
+# slowdown()), never in a plain build, where they stay as written.
+if("thread" IN_LIST VITRINE_SANITIZE)
+  set(vitrine_slowdown 4)
+elseif(VITRINE_SANITIZE)
+  set(vitrine_slowdown 2)
+endif()
+if(vitrine_slowdown)
+  get_directory_property(vitrine_all_tests TESTS)
+  foreach(test ${vitrine_all_tests})
+    set_property(TEST ${test} APPEND PROPERTY ENVIRONMENT "VITRINE_TEST_SLOWDOWN=${vitrine_slowdown}")
+  endforeach()
+endif()

@@ -251,6 +251,12 @@ std::vector<std::string> entries(const fs::path& dir) {
     return out;
 }
 
+double slowdown() {
+    const char* v = std::getenv("VITRINE_TEST_SLOWDOWN");
+    const double x = v ? std::atof(v) : 1.0;
+    return x >= 1.0 ? x : 1.0;
+}
+
 bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
     const auto until = std::chrono::steady_clock::now() + timeout;
     while (!done()) {

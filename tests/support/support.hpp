@@ -84,6 +84,12 @@ void flip_byte(const fs::path& p, std::size_t offset);
 // Every entry name in a directory.
 std::vector<std::string> entries(const fs::path& dir);
 
+// How much slower this build runs than a plain one: VITRINE_TEST_SLOWDOWN,
+// which the sanitizer builds set (tests/sanitizers/sanitizers.cmake); 1
+// otherwise. Time limits of functional checks are multiplied by it: a
+// plain build keeps them as tight as they are written.
+double slowdown();
+
 // Polls `done` every 10 ms until it holds; false after `timeout`.
 bool eventually(const std::function<bool()>& done,
                 std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
