@@ -190,7 +190,7 @@ Outbox::Outbox(const fs::path& file, OutboxOptions options) : file_(file), optio
         }
     }
     bool alone = false;
-    lock_fd_ = lock_files(file_, true, alone);
+    lock_fd_ = lock_files(file_, true, alone, options_.wait_alone);
     bool counted = false;
     try {
         // Only a connection with the files to itself may read the database

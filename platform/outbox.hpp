@@ -71,6 +71,10 @@ struct OutboxOptions {
     // to quarantine/ and replaced by a new outbox holding every pending and
     // rejected record that could be read from it (what the device does).
     enum class OnDamage { Refuse, Quarantine } on_damage = OnDamage::Refuse;
+    // How long to wait for other connections (a `vitrine queue` command
+    // reading) to let go of the files, so as to check them alone. The
+    // kiosk's first connection waits; one opened beside it need not.
+    std::chrono::milliseconds wait_alone{0};
 };
 
 struct StoredRecord {

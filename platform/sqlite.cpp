@@ -151,7 +151,7 @@ bool ofd_lock(int fd, short type) {
 
 }  // namespace
 
-int lock_files(const fs::path& file, bool create, bool& alone) {
+int lock_files(const fs::path& file, bool create, bool& alone, std::chrono::milliseconds wait_alone) {
     using namespace std::chrono;
     alone = false;
     fs::path lock = file;
@@ -175,8 +175,7 @@ int lock_files(const fs::path& file, bool create, bool& alone) {
         fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) return -1;  // not ours to lock: read without the check that needs the files alone
     }
-    // A writer waits a little for a reader to finish; a reader does not wait.
-    const auto until = steady_clock::now() + (create ? milliseconds(500) : milliseconds(0));
+    const auto until = steady_clock::now() + wait_alone;
     while (writable) {
         if (ofd_lock(fd, F_WRLCK)) {
             alone = true;

@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -74,10 +75,12 @@ private:
 // flock(2) on <file>.lock, which every connection to the outbox holds
 // shared while it is open (create: make the lock file if missing; a reader
 // on a read-only partition has none, and needs none: nobody writes there).
-// `alone` tells whether it could hold it exclusively first, i.e. no other
-// connection has the files open; the caller then calls share_lock().
-// Returns the descriptor (-1 when there is no lock file to take).
-int lock_files(const fs::path& file, bool create, bool& alone);
+// `alone` tells whether it could hold it exclusively first (trying for up
+// to `wait_alone`), i.e. no other connection has the files open; the
+// caller then calls share_lock(). Returns the descriptor (-1 when there is
+// no lock file to take).
+int lock_files(const fs::path& file, bool create, bool& alone,
+               std::chrono::milliseconds wait_alone = std::chrono::milliseconds(0));
 void share_lock(int fd);
 
 // How many Outbox connections this process has open on `file`. Code that

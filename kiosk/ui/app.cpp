@@ -387,7 +387,10 @@ void Kiosk::shutdown() {
 // they name the file and what to do, never a visitor's data.
 void Kiosk::open_outbox() {
     try {
-        outbox_ = std::make_unique<platform::Outbox>(config_.outbox_file(), config_.outbox_options());
+        // The kiosk's own connection is the first: it may wait for a reader to finish and check the files alone.
+        platform::OutboxOptions options = config_.outbox_options();
+        options.wait_alone = std::chrono::seconds(2);
+        outbox_ = std::make_unique<platform::Outbox>(config_.outbox_file(), options);
         if (std::string what = platform::describe(outbox_->opening()); !what.empty()) log(LogLevel::Error, what);
     } catch (const std::exception& e) {
         log(LogLevel::Error,

@@ -321,11 +321,19 @@ TEST_CASE_FIXTURE(Files, "a log without its database: set aside, a new outbox st
 
 TEST_CASE_FIXTURE(Files, "a second connection does not take the files for itself while the first has them open") {
     fill(file, 10);
+    OutboxOptions waits = device_options();
+    waits.wait_alone = std::chrono::milliseconds(400);
     Outbox first(file, device_options());
     first.add(sample_stats(kMonday9 + std::chrono::days(1)));  // the log in use
     REQUIRE(fs::file_size(wal_of(file)) > 0);
+    {
+        const auto t0 = std::chrono::steady_clock::now();
+        Outbox beside(file, device_options());  // shares them at once
+        CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(300));
+        CHECK_FALSE(beside.opening().quarantined);
+    }
     const auto t0 = std::chrono::steady_clock::now();
-    Outbox second(file, device_options());  // waits a little for the files alone, then shares them
+    Outbox second(file, waits);  // waits for the files alone, in vain, then shares them
     CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(400));
     CHECK_FALSE(second.opening().quarantined);
     CHECK(second.status(kMonday9).total == 11);
