@@ -360,7 +360,7 @@ Fair plan_fair(const FairOptions& o, const Labels& before, const Labels& after) 
             if (w.now >= last_start) break;
             if (!sampled_first && w.now >= 3600) {  // the end of the first hour
                 w.line("log soak: sample first");
-                w.line("wait 24000");  // the harness samples memory meanwhile
+                w.line("wait 44000");  // the harness samples memory meanwhile (4 s, then 36 s)
                 sampled_first = true;
             }
             if (uniform(0, 3) == 0) w.line("wait " + std::to_string(uniform(200, 1500)));  // the attract loop plays
@@ -408,7 +408,7 @@ Fair plan_fair(const FairOptions& o, const Labels& before, const Labels& after) 
         w.comment(clock_of(day + open_s) + ": the last visitors have gone");
         if (d == o.days - 1) {
             w.line("log soak: sample last");
-            w.line("wait 24000");  // the harness samples memory meanwhile
+            w.line("wait 44000");  // the harness samples memory meanwhile (4 s, then 36 s)
         }
         if (d == stick_day) w.line("log soak: stick out");
         // Closed: the screen is dark; the cleaner's touch wakes it for a while.
