@@ -4,6 +4,8 @@
 #include "pack_dir.hpp"
 #include "pack_path.hpp"
 
+#include "base/disk.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
@@ -17,6 +19,9 @@
 namespace fs = std::filesystem;
 
 namespace vitrine::content {
+
+using base::describe_errno;
+
 namespace {
 
 // Every regular file under `dir`, as pack paths, hidden names left out.
@@ -83,15 +88,11 @@ BuildResult build_pack(const fs::path& dir) {
     BuildResult result;
     result.manifest = parse_manifest(out);  // throws before anything is written
 
-    fs::path target = dir / "manifest.json", tmp = dir / ".manifest.json.tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        f << out;
-        f.flush();
-        if (!f) throw PackError(tmp.string() + ": cannot write");
+    try {
+        base::replace_file(dir / "manifest.json", out);
+    } catch (const base::DiskError& e) {
+        throw PackError(e.what());
     }
-    if (std::rename(tmp.c_str(), target.c_str()) != 0)
-        throw PackError(target.string() + ": cannot replace (" + describe_errno(errno) + ")");
     std::error_code ec;
     result.signature_stale = fs::exists(dir / "manifest.json.minisig", ec);
     return result;

@@ -2,6 +2,8 @@
 
 #include "error.hpp"
 
+#include "base/text.hpp"
+
 #include <sodium.h>
 
 #include <cstdio>
@@ -16,11 +18,7 @@ void ensure_sodium() {
 }
 
 // Blanks around a base64 line are noise; a trusted comment keeps them (it is signed).
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    return s;
-}
+using base::trim;
 
 std::vector<std::string_view> lines_of(std::string_view text) {
     std::vector<std::string_view> lines;

@@ -4,6 +4,8 @@
 #include "minisign.hpp"
 #include "pack_path.hpp"
 
+#include "base/disk.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +16,8 @@
 #include <vector>
 
 namespace vitrine::content {
+
+using base::describe_errno;
 namespace {
 
 struct Fd {
@@ -34,15 +38,6 @@ struct Fd {
 }
 
 }  // namespace
-
-std::string describe_errno(int err) {
-    std::string s = std::strerror(err);
-    if (err == EIO || err == ENODEV || err == ENXIO || err == ESTALE)
-        s += "; was the USB stick removed?";
-    if (err == ENOSPC) s += "; the data partition is full";
-    if (err == EROFS) s += "; the file system is read-only";
-    return s;
-}
 
 PackDir::PackDir(const std::filesystem::path& root) : root_(root) {
     fd_ = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

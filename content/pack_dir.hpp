@@ -72,6 +72,4 @@ void check_files(const PackDir& dir, const Manifest& m, const ProgressFn& progre
 // Cheap check for a watcher: every listed file is there with the right size.
 void check_file_sizes(const PackDir& dir, const Manifest& m);
 
-std::string describe_errno(int err);
-
 }  // namespace vitrine::content

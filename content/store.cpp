@@ -3,6 +3,9 @@
 #include "error.hpp"
 #include "minisign.hpp"
 
+#include "base/disk.hpp"
+#include "base/text.hpp"
+
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
@@ -29,6 +32,9 @@
 namespace fs = std::filesystem;
 
 namespace vitrine::content {
+
+using base::describe_errno;
+
 namespace {
 
 std::string random_hex(std::size_t bytes) {
@@ -38,44 +44,25 @@ std::string random_hex(std::size_t bytes) {
     return to_hex(b.data(), b.size());
 }
 
-std::string now_rfc3339() {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 [[noreturn]] void fail_io(const std::string& what, int err) {
     throw PackError(what + " (" + describe_errno(err) + ")");
 }
 
-// fsync(2) of `p`, or with `whole_fs` syncfs(2) of the file system holding it.
+// base's durable writes, failing with the content library's error.
 void flush(const fs::path& p, bool whole_fs = false) {
-    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail_io("cannot open " + p.string() + " to flush it", errno);
-    int r = whole_fs ? ::syncfs(fd) : ::fsync(fd);
-    int err = errno;
-    ::close(fd);
-    if (r != 0) fail_io("cannot flush " + p.string() + " to disk", err);
+    try {
+        base::flush(p, whole_fs);
+    } catch (const base::DiskError& e) {
+        throw PackError(e.what());
+    }
 }
 
 void write_file(const fs::path& p, std::string_view data) {
-    int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) fail_io("cannot create " + p.string(), errno);
-    std::size_t off = 0;
-    while (off < data.size()) {
-        ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            int err = errno;
-            ::close(fd);
-            fail_io("cannot write " + p.string(), err);
-        }
-        off += static_cast<std::size_t>(n);
+    try {
+        base::write_new_file(p, data);
+    } catch (const base::DiskError& e) {
+        throw PackError(e.what());
     }
-    ::close(fd);
 }
 
 // flock(2) on data_dir/.pack.lock: one writer at a time (the kiosk's watcher
@@ -383,7 +370,7 @@ InstallResult PackStore::install(const fs::path& source, std::span<const PublicK
         copy_all(src, m, staging, std::clamp(std::thread::hardware_concurrency(), 1u, 4u), options.progress);
         write_file(staging / "manifest.json", sm.manifest_bytes);
         write_file(staging / "manifest.json.minisig", sm.signature_bytes);
-        nlohmann::json info = {{"installed_at", now_rfc3339()},
+        nlohmann::json info = {{"installed_at", base::rfc3339_seconds(std::chrono::system_clock::now())},
                                {"source", fs::absolute(source).string()},
                                {"key_id", sm.key_id},
                                {"trusted_comment", sm.trusted_comment}};

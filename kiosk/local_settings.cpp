@@ -2,6 +2,8 @@
 
 #include "kiosk/log.hpp"
 
+#include "base/disk.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
@@ -28,10 +30,10 @@ void check(const LocalSettings& s) {
         throw std::invalid_argument("volume " + std::to_string(*s.volume) + ": must be between 0 and 100");
 }
 
-std::runtime_error save_error(const fs::path& file, int err) {
-    std::string what = "cannot save the staff settings to " + file.string() + ": " + std::strerror(err);
-    if (err == ENOSPC || err == EDQUOT) what += " (the data partition is full: free some space, then retry)";
-    if (err == EROFS) what += " (the data partition is mounted read-only: check the device's storage)";
+std::runtime_error save_error(const base::DiskError& e) {
+    std::string what = std::string("cannot save the staff settings: ") + e.what();
+    if (e.problem() == base::DiskProblem::Full) what += ": free some space on the data partition, then retry";
+    if (e.problem() == base::DiskProblem::ReadOnly) what += ": check the device's storage";
     return std::runtime_error(what);
 }
 
@@ -85,33 +87,10 @@ void save_local_settings(const fs::path& data_dir, const LocalSettings& s) {
 
     std::error_code ec;
     fs::create_directories(data_dir, ec);
-    const fs::path file = data_dir / kLocalSettingsFile;
-    fs::path tmp = file;
-    tmp += ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw save_error(file, errno);
-    std::size_t done = 0;
-    int err = 0;
-    while (done < text.size() && !err) {
-        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) err = errno;
-        else done += static_cast<std::size_t>(n);
-    }
-    if (!err && ::fsync(fd) != 0) err = errno;
-    if (::close(fd) != 0 && !err) err = errno;
-    if (!err && ::rename(tmp.c_str(), file.c_str()) != 0) err = errno;
-    if (err) {
-        ::unlink(tmp.c_str());
-        throw save_error(file, err);
-    }
-    // The rename itself must survive a power cut.
-    int dfd = ::open(data_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        int rc = ::fsync(dfd);
-        err = errno;
-        ::close(dfd);
-        if (rc != 0 && err != EINVAL) throw save_error(data_dir, err);
+    try {
+        base::replace_file(data_dir / kLocalSettingsFile, text);
+    } catch (const base::DiskError& e) {
+        throw save_error(e);
     }
 }
 

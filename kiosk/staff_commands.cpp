@@ -5,6 +5,9 @@
 #include "kiosk/commands.hpp"
 #include "kiosk/pin.hpp"
 
+#include "base/disk.hpp"
+#include "base/text.hpp"
+
 #include <sodium.h>
 
 #include <fcntl.h>
@@ -51,12 +54,7 @@ void ask(const char* prompt, Secret& out) {
     std::cerr << "\n";
 }
 
-std::string trim(std::string_view s) {
-    auto b = s.find_first_not_of(" \t");
-    if (b == std::string_view::npos) return {};
-    auto e = s.find_last_not_of(" \t\r");
-    return std::string(s.substr(b, e - b + 1));
-}
+std::string trim(std::string_view s) { return std::string(base::trim(s)); }
 
 // The table a line opens ("staff" for "[staff]  # comment"), or "" when it
 // opens none.
@@ -117,52 +115,16 @@ std::string with_pin_hash(const std::string& text, const std::string& hash) {
     return out;
 }
 
-[[noreturn]] void fail_write(const fs::path& file, const char* step, int err) {
-    std::string what = "cannot write " + file.string() + " (" + step + "): " + std::strerror(err);
-    if (err == EACCES || err == EPERM) what += "; run it as root (sudo)";
-    if (err == EROFS) what += "; the file system is read-only (on the kiosk image: remount it writable first)";
-    throw std::runtime_error(what + "; the file is unchanged");
-}
-
 // Replaces `file` with `text` in one rename(2), keeping its mode and owner.
-void replace_file(const fs::path& file, const std::string& text, const struct stat* old) {
-    const fs::path dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
-    std::string tmpl = (dir / ("." + file.filename().string() + ".XXXXXX")).string();
-    int fd = ::mkstemp(tmpl.data());
-    if (fd < 0) fail_write(file, "temporary file", errno);
-    const fs::path tmp = tmpl;
-    int err = 0;
-    const char* step = "";
-    auto attempt = [&](bool ok, const char* what) {
-        if (!ok && !err) {
-            err = errno;
-            step = what;
-        }
-    };
-    attempt(::fchmod(fd, old ? old->st_mode & 07777 : 0644) == 0, "mode");
-    if (old && !err && (::fchown(fd, old->st_uid, old->st_gid) != 0)) {
-        // Not root: fine when the owner is already ours.
-        struct stat now{};
-        attempt(::fstat(fd, &now) == 0 && now.st_uid == old->st_uid && now.st_gid == old->st_gid, "owner");
-    }
-    std::size_t done = 0;
-    while (!err && done < text.size()) {
-        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        attempt(n >= 0, "write");
-        if (n > 0) done += static_cast<std::size_t>(n);
-    }
-    if (!err) attempt(::fsync(fd) == 0, "fsync");
-    attempt(::close(fd) == 0, "close");
-    if (!err) attempt(::rename(tmp.c_str(), file.c_str()) == 0, "rename");
-    if (err) {
-        ::unlink(tmp.c_str());
-        fail_write(file, step, err);
-    }
-    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ::fsync(dfd);  // the rename is done; a failure here cannot be undone
-        ::close(dfd);
+void replace_config(const fs::path& file, const std::string& text) {
+    try {
+        base::replace_file(file, text, {.keep_mode_and_owner = true});
+    } catch (const base::DiskError& e) {
+        std::string what = e.what();
+        if (e.problem() == base::DiskProblem::Denied) what += "; run it as root (sudo)";
+        if (e.problem() == base::DiskProblem::ReadOnly) what += "; on the kiosk image, remount it writable first";
+        // A failed flush of the directory comes after the rename.
+        throw std::runtime_error(what + (e.step() == "flush the directory" ? "" : "; the file is unchanged"));
     }
 }
 
@@ -209,7 +171,7 @@ void set_pin(const std::string& config_file) {
                                              "written; fix it first: ") +
                                  e.what());
     }
-    replace_file(file, updated, exists ? &st : nullptr);
+    replace_config(file, updated);
     std::cout << "staff PIN set: its hash is in [staff] pin_hash of " << file.string()
               << (exists ? "" : " (a new file)") << "; restart the kiosk for it to apply\n";
 }

@@ -3,6 +3,9 @@
 #include "content/sha256.hpp"
 #include "platform/outbox_files.hpp"
 
+#include "base/disk.hpp"
+#include "base/text.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -52,9 +55,8 @@ ExportError read_only_error(const fs::path& stick) {
 
 // An errno from writing to the stick, in words for the stand.
 ExportError write_error(const fs::path& stick, int err, std::uint64_t needed) {
-    switch (err) {
-    case ENOSPC:
-    case EDQUOT: {
+    switch (base::disk_problem(err)) {
+    case base::DiskProblem::Full: {
         const std::uint64_t free = free_bytes(stick);
         if (free < needed) return full_error(needed, free);
         // Space left but no room for one more file (FAT's root directory
@@ -62,14 +64,11 @@ ExportError write_error(const fs::path& stick, int err, std::uint64_t needed) {
         return ExportError("the stick is full: it cannot hold another file. Free some space on it or use another "
                            "stick");
     }
-    case EROFS: return read_only_error(stick);
-    case EACCES:
-    case EPERM:
+    case base::DiskProblem::ReadOnly: return read_only_error(stick);
+    case base::DiskProblem::Denied:
         return ExportError("the kiosk may not write to " + stick.string() +
                            " (permission denied): use a stick formatted FAT32 or exFAT");
-    case ENOENT:
-    case ENODEV:
-    case EIO:
+    case base::DiskProblem::Gone:
         return ExportError("the stick at " + stick.string() + " stopped answering (" + std::strerror(err) +
                            "): plug it in again and retry; nothing was exported");
     default:
@@ -84,21 +83,10 @@ fs::path write_temp(const fs::path& stick, const std::string& final_name, const 
                     std::uint64_t needed) {
     fs::path tmp = stick / ("." + final_name + ".tmp");
     ::unlink(tmp.c_str());  // left by an export interrupted by a pulled stick
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) throw write_error(stick, errno, needed);
-    int err = 0;
-    std::size_t done = 0;
-    while (done < data.size() && !err) {
-        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) err = errno;
-        else done += static_cast<std::size_t>(n);
-    }
-    if (!err && ::fsync(fd) != 0) err = errno;
-    if (::close(fd) != 0 && !err) err = errno;
-    if (err) {
-        ::unlink(tmp.c_str());
-        throw write_error(stick, err, needed);
+    try {
+        base::write_new_file(tmp, data);
+    } catch (const base::DiskError& e) {
+        throw write_error(stick, e.error(), needed);
     }
     return tmp;
 }
@@ -169,12 +157,7 @@ ExportResult export_queue(const fs::path& outbox_file, const fs::path& stick_dir
         throw ExportError(std::string("cannot read the records: ") + e.what());
     }
 
-    std::time_t t = std::chrono::system_clock::to_time_t(now);
-    std::tm utc{};
-    gmtime_r(&t, &utc);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
-    const std::string name = "vitrine-export-" + safe_name(device_id) + "-" + stamp + ".jsonl";
+    const std::string name = "vitrine-export-" + safe_name(device_id) + "-" + base::utc_stamp(now) + ".jsonl";
 
     content::Sha256 sha;
     sha.update(data.data(), data.size());
@@ -212,16 +195,12 @@ ExportResult export_queue(const fs::path& outbox_file, const fs::path& stick_dir
         ::unlink(r.file.c_str());
         throw write_error(stick_dir, err, needed);
     }
-    int dfd = ::open(stick_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        int rc = ::fsync(dfd);
-        int err = errno;
-        ::close(dfd);
-        if (rc != 0 && err != EINVAL) {  // EINVAL: no directory fsync there
-            ::unlink(r.checksum_file.c_str());
-            ::unlink(r.file.c_str());
-            throw write_error(stick_dir, err, needed);
-        }
+    try {
+        base::flush_dir(stick_dir);
+    } catch (const base::DiskError& e) {
+        ::unlink(r.checksum_file.c_str());
+        ::unlink(r.file.c_str());
+        throw write_error(stick_dir, e.error(), needed);
     }
     return r;
 }

@@ -3,6 +3,8 @@
 #include "platform/outbox_files.hpp"
 #include "platform/sqlite.hpp"
 
+#include "base/disk.hpp"
+
 #include <sqlite3.h>
 
 #include <unistd.h>
@@ -183,8 +185,9 @@ Outbox::Outbox(const fs::path& file, OutboxOptions options) : file_(file), optio
     if (file_.has_parent_path() && !fs::exists(file_.parent_path(), ec)) {
         fs::create_directories(file_.parent_path(), ec);
         if (ec) {
-            if (ec.value() == EROFS) throw read_only(file_);
-            if (ec.value() == ENOSPC) throw disk_full(file_);
+            const base::DiskProblem problem = base::disk_problem(ec.value());
+            if (problem == base::DiskProblem::ReadOnly) throw read_only(file_);
+            if (problem == base::DiskProblem::Full) throw disk_full(file_);
             throw OutboxError(Cause::Other, "cannot create the directory of the outbox " + file_.string() + ": " +
                                                 ec.message());
         }

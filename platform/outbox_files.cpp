@@ -2,6 +2,9 @@
 
 #include "platform/sqlite.hpp"
 
+#include "base/disk.hpp"
+#include "base/text.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -263,39 +266,22 @@ void read_rows(sqlite3* db, const fs::path& file, const std::string& view_name, 
     }
 }
 
-OutboxError write_error(const fs::path& file, int err) {
-    std::string what = "cannot write " + file.string() + ": " + std::strerror(err);
-    if (err == ENOSPC || err == EDQUOT) return OutboxError(Cause::DiskFull, what + " (the target is full)");
-    if (err == EROFS) return OutboxError(Cause::ReadOnly, what + " (the target is mounted read-only)");
-    return OutboxError(Cause::Other, what);
-}
-
-void write_all(int fd, const std::string& data, const fs::path& file) {
-    std::size_t done = 0;
-    while (done < data.size()) {
-        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw write_error(file, errno);
-        done += static_cast<std::size_t>(n);
+OutboxError write_error(const base::DiskError& e) {
+    switch (e.problem()) {
+    case base::DiskProblem::Full: return OutboxError(Cause::DiskFull, e.what());
+    case base::DiskProblem::ReadOnly: return OutboxError(Cause::ReadOnly, e.what());
+    default: return OutboxError(Cause::Other, e.what());
     }
 }
 
-void sync_dir(const fs::path& dir) {
-    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) throw write_error(dir, errno);
-    int rc = ::fsync(dfd);
-    int err = errno;
-    ::close(dfd);
-    if (rc != 0 && err != EINVAL) throw write_error(dir, err);  // EINVAL: a file system without directory fsync
-}
+OutboxError write_error(const fs::path& file, int err) { return write_error(base::DiskError(file, "write", err)); }
 
-std::string utc_stamp(system_clock::time_point t) {
-    std::time_t tt = system_clock::to_time_t(t);
-    std::tm utc{};
-    gmtime_r(&tt, &utc);
-    char out[32];
-    std::strftime(out, sizeof out, "%Y%m%dT%H%M%SZ", &utc);
-    return out;
+void sync_dir(const fs::path& dir) {
+    try {
+        base::flush_dir(dir);
+    } catch (const base::DiskError& e) {
+        throw write_error(e);
+    }
 }
 
 }  // namespace
@@ -410,7 +396,7 @@ Quarantine quarantine(const fs::path& file, const Inspection& found, system_cloc
     std::error_code ec;
     fs::create_directories(root, ec);
     if (ec) throw write_error(root, ec.value());
-    const std::string base = file.stem().string() + "-" + utc_stamp(now) + "-" + verdict_name(found.verdict);
+    const std::string base = file.stem().string() + "-" + base::utc_stamp(now) + "-" + verdict_name(found.verdict);
     Quarantine q{root / base, found.verdict, found.why, now};
     for (int n = 2; ::mkdir(q.dir.c_str(), 0700) != 0; ++n) {
         if (errno != EEXIST || n > 1000) throw write_error(q.dir, errno);
@@ -418,16 +404,11 @@ Quarantine quarantine(const fs::path& file, const Inspection& found, system_cloc
     }
     const fs::path reason = q.dir / "reason.txt";
     const std::string text = std::string(verdict_name(found.verdict)) + "\n" + found.why + "\n" + rfc3339(now) + "\n";
-    int fd = ::open(reason.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) throw write_error(reason, errno);
     try {
-        write_all(fd, text, reason);
-        if (::fsync(fd) != 0) throw write_error(reason, errno);
-    } catch (...) {
-        ::close(fd);
-        throw;
+        base::write_new_file(reason, text, 0600);
+    } catch (const base::DiskError& e) {
+        throw write_error(e);
     }
-    ::close(fd);
     // The database first: a power cut after it leaves a log without its
     // database, which the next start sets aside on its own.
     for (const char* suffix : {"", "-wal", "-shm"}) {
@@ -514,23 +495,11 @@ HandOver hand_over(const fs::path& file) {
 }
 
 void write_whole(const fs::path& target, const std::string& text) {
-    fs::path tmp = target;
-    tmp += ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) throw write_error(tmp, errno);
     try {
-        write_all(fd, text, tmp);
-        if (::fsync(fd) != 0) throw write_error(tmp, errno);
-        int rc = ::close(fd);
-        fd = -1;
-        if (rc != 0) throw write_error(tmp, errno);
-        if (::rename(tmp.c_str(), target.c_str()) != 0) throw write_error(target, errno);
-    } catch (...) {
-        if (fd >= 0) ::close(fd);
-        ::unlink(tmp.c_str());
-        throw;
+        base::replace_file(target, text, {.mode = 0600});
+    } catch (const base::DiskError& e) {
+        throw write_error(e);
     }
-    sync_dir(target.has_parent_path() ? target.parent_path() : fs::path("."));
 }
 
 }  // namespace vitrine::platform

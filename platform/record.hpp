@@ -2,6 +2,8 @@
 // A record never holds personal data in clear: contact fields arrive here
 // already sealed (platform/seal.hpp).
 #pragma once
+#include "base/text.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -58,9 +60,8 @@ nlohmann::json to_json(const Record& r);
 // The inverse; throws std::runtime_error naming the bad field.
 Record record_from_json(const nlohmann::json& j);
 
-std::string rfc3339(std::chrono::system_clock::time_point t);  // "2026-01-05T09:00:00.000Z"
-// "YYYY-MM-DDTHH:MM:SS[.fraction]Z" into `out`; false if `s` is anything
-// else or a time system_clock cannot hold (before 1677 or after 2262).
-bool parse_rfc3339(const std::string& s, std::chrono::system_clock::time_point& out);
+// RFC 3339 times as the API writes and reads them (base/text.hpp).
+using base::parse_rfc3339;
+using base::rfc3339;
 
 }  // namespace vitrine::platform

@@ -1,5 +1,7 @@
 #include "platform/sqlite.hpp"
 
+#include "base/disk.hpp"
+
 #include <fcntl.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -52,8 +54,9 @@ OutboxError damaged(const fs::path& file, const std::string& why) {
 OutboxError error_for(sqlite3* db, int rc, const fs::path& file, std::string_view doing) {
     const int primary = rc & 0xff;
     const int err = db && (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN) ? sqlite3_system_errno(db) : 0;
-    if (primary == SQLITE_FULL || err == ENOSPC || err == EDQUOT) return disk_full(file);
-    if (primary == SQLITE_READONLY || err == EROFS ||
+    const base::DiskProblem problem = base::disk_problem(err);
+    if (primary == SQLITE_FULL || problem == base::DiskProblem::Full) return disk_full(file);
+    if (primary == SQLITE_READONLY || problem == base::DiskProblem::ReadOnly ||
         ((primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR) && mounted_read_only(file)))
         return read_only(file);
     if (primary == SQLITE_NOTADB) return damaged(file, "it is not an SQLite database");
@@ -161,8 +164,9 @@ int lock_files(const fs::path& file, bool create, bool& alone, std::chrono::mill
     if (fd < 0) {
         const int err = errno;
         if (create) {
-            if (err == ENOSPC || err == EDQUOT) throw disk_full(file);
-            if (err == EROFS || err == EACCES || err == EPERM) throw read_only(file);
+            const base::DiskProblem problem = base::disk_problem(err);
+            if (problem == base::DiskProblem::Full) throw disk_full(file);
+            if (problem == base::DiskProblem::ReadOnly || problem == base::DiskProblem::Denied) throw read_only(file);
             throw OutboxError(OutboxError::Cause::Other,
                               "cannot make the lock file " + lock.string() + ": " + std::strerror(err));
         }

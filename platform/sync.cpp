@@ -2,6 +2,8 @@
 
 #include "platform/sodium.hpp"
 
+#include "base/text.hpp"
+
 #include <curl/curl.h>
 #include <sodium.h>
 
@@ -25,12 +27,7 @@ constexpr std::size_t kMaxAnswer = 4 << 20;  // an answer beyond this is not the
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
-std::string trim(std::string_view s) {
-    auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
-    while (!s.empty() && space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && space(s.back())) s.remove_suffix(1);
-    return std::string(s);
-}
+std::string trim(std::string_view s) { return std::string(base::trim(s)); }
 
 // What a server said, cut and made printable for a status line.
 std::string excerpt(std::string_view body) {

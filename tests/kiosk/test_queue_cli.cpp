@@ -153,7 +153,7 @@ TEST_CASE_FIXTURE(QueueCli, "queue export: JSON lines of pending and rejected re
     auto bad = vitrine({"queue", "export", (tmp / "no-stick/records.jsonl").string(), "--json"});
     CHECK(bad.exit_code == 1);
     CHECK(json_of(bad)["ok"] == false);
-    CHECK(json_of(bad)["error"].get<std::string>().find("cannot write") != std::string::npos);
+    CHECK(json_of(bad)["error"].get<std::string>().find("cannot create a temporary file beside") != std::string::npos);
 }
 
 TEST_CASE_FIXTURE(QueueCli, "no outbox yet: status and list say so without creating it; export fails") {

@@ -16,8 +16,11 @@
 
 #include <arpa/inet.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 
 #include <atomic>
+#include <csignal>
+#include <cstring>
 #include <cstdlib>
 #include <ctime>
 #include <sstream>
@@ -465,10 +468,27 @@ TEST_CASE("local settings: round trip, apply, malformed files, atomic replace") 
     SUBCASE("a failed save says why and keeps the old file whole") {
         save_local_settings(data, {"kept", std::nullopt, std::nullopt});
         const std::string before = read_file(file);
-        fs::create_directories(data / "settings.json.tmp");  // the temporary file cannot be made
-        CHECK_THROWS_WITH_AS(save_local_settings(data, {"lost", std::nullopt, std::nullopt}),
-                             doctest::Contains("cannot save the staff settings to"), std::runtime_error);
+        {
+            // Writes past 8 bytes fail (EFBIG), as a full disk would, root or not.
+            struct rlimit old{};
+            REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
+            std::signal(SIGXFSZ, SIG_IGN);
+            struct rlimit tiny = old;
+            tiny.rlim_cur = 8;
+            REQUIRE(::setrlimit(RLIMIT_FSIZE, &tiny) == 0);
+            std::string error;
+            try {
+                save_local_settings(data, {"lost", std::nullopt, std::nullopt});
+            } catch (const std::runtime_error& e) {
+                error = e.what();
+            }
+            ::setrlimit(RLIMIT_FSIZE, &old);
+            std::signal(SIGXFSZ, SIG_DFL);
+            CHECK(error.starts_with("cannot save the staff settings: cannot write " + data.string() + "/.settings.json."));
+            CHECK(error.find(std::strerror(EFBIG)) != std::string::npos);
+        }
         CHECK(read_file(file) == before);
+        CHECK(entries(data) == std::vector<std::string>{"settings.json"});  // no temporary file left
         write_file(tmp / "not-a-dir", "x");
         CHECK_THROWS_WITH_AS(save_local_settings(tmp / "not-a-dir", {"x", std::nullopt, std::nullopt}),
                              doctest::Contains("not-a-dir"), std::runtime_error);

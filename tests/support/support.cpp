@@ -2,6 +2,9 @@
 
 #include "content/sha256.hpp"
 
+#include <doctest/doctest.h>
+
+
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
@@ -270,5 +273,16 @@ std::string vitrine_bin() {
     const char* other = std::getenv("VITRINE_TEST_BIN");
     return other && *other ? other : VITRINE_BIN;
 }
+
+namespace {
+std::vector<std::string> skips;
+}
+
+void skip_suite(const std::string& why) {
+    MESSAGE("SKIP: " << why);
+    skips.push_back(why);
+}
+
+const std::vector<std::string>& skip_reasons() { return skips; }
 
 }  // namespace vitrine::test

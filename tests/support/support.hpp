@@ -90,6 +90,13 @@ std::vector<std::string> entries(const fs::path& dir);
 // plain build keeps them as tight as they are written.
 double slowdown();
 
+// A case that cannot run on this machine calls skip_suite(why) and
+// returns: if nothing failed, the suite exits 77 and CTest reports it
+// skipped (the entry needs SKIP_RETURN_CODE 77; vitrine_suite's MOUNTS
+// gives its entry that), never passed.
+void skip_suite(const std::string& why);
+const std::vector<std::string>& skip_reasons();
+
 // Polls `done` every 10 ms until it holds; false after `timeout`.
 bool eventually(const std::function<bool()>& done,
                 std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
