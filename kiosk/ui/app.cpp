@@ -13,9 +13,11 @@
 #include "kiosk/local_settings.hpp"
 #include "kiosk/session.hpp"
 #include "kiosk/staff.hpp"
+#include "kiosk/ui/pointer.hpp"
 #include "kiosk/ui/screens.hpp"
 #include "kiosk/ui/staff_screen.hpp"
 #include "kiosk/ui/widgets.hpp"
+#include "kiosk/ui/window.hpp"
 #include "kiosk/video.hpp"
 #include "platform/outbox.hpp"
 #include "platform/outbox_files.hpp"
@@ -24,8 +26,6 @@
 
 #include <SDL2/SDL.h>
 #include <GLES3/gl3.h>
-#include <backends/imgui_impl_opengl3.h>
-#include <backends/imgui_impl_sdl.h>
 #include <imgui.h>
 #include <stb_image_write.h>
 
@@ -65,89 +65,6 @@ double process_age() {
     return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9 - started;
 }
 
-// The finger (or mouse, or script) as Dear ImGui sees it. Fed from SDL
-// events, so a script's taps take the same path as a visitor's; a press
-// and its release always land on different frames, or ImGui misses the tap.
-class Pointer {
-public:
-    void handle(const SDL_Event& e, ImVec2 display) {
-        switch (e.type) {
-        case SDL_MOUSEMOTION:
-            if (e.motion.which != SDL_TOUCH_MOUSEID) queue({float(e.motion.x), float(e.motion.y)}, current_down());
-            break;
-        case SDL_MOUSEBUTTONDOWN:
-        case SDL_MOUSEBUTTONUP:
-            if (e.button.which != SDL_TOUCH_MOUSEID && e.button.button == SDL_BUTTON_LEFT)
-                queue({float(e.button.x), float(e.button.y)}, e.type == SDL_MOUSEBUTTONDOWN);
-            break;
-        case SDL_FINGERDOWN:
-        case SDL_FINGERMOTION:
-        case SDL_FINGERUP:
-            queue({e.tfinger.x * display.x, e.tfinger.y * display.y}, e.type != SDL_FINGERUP);
-            break;
-        }
-    }
-    // Applies what happened since the last frame; holds a release back one
-    // frame when the press came in the same frame.
-    void apply(ImGuiIO& io) {
-        bool changed = false;
-        while (!pending_.empty()) {
-            State s = pending_.front();
-            if (s.down != state_.down && changed) break;
-            changed = changed || s.down != state_.down;
-            state_ = s;
-            pending_.erase(pending_.begin());
-            // A finger leaves the glass when it is lifted: nothing stays
-            // "hovered" after a tap.
-            // (on the next frame: the release must land on the widget).
-            if (!state_.down && changed) {
-                pending_.insert(pending_.begin(), State{{-FLT_MAX, -FLT_MAX}, false});
-                break;
-            }
-        }
-        io.MousePos = state_.pos;
-        io.MouseDown[0] = state_.down;
-        for (int i = 1; i < 5; ++i) io.MouseDown[i] = false;
-    }
-    bool busy() const { return !pending_.empty() || state_.down; }
-
-private:
-    struct State {
-        ImVec2 pos{-FLT_MAX, -FLT_MAX};
-        bool down = false;
-    };
-    bool current_down() const { return pending_.empty() ? state_.down : pending_.back().down; }
-    void queue(ImVec2 pos, bool down) { pending_.push_back({pos, down}); }
-    State state_;
-    std::vector<State> pending_;
-};
-
-// Where a finger or the left mouse button went down, in window pixels.
-std::optional<ImVec2> press_at(const SDL_Event& e, ImVec2 display) {
-    if (e.type == SDL_MOUSEBUTTONDOWN && e.button.which != SDL_TOUCH_MOUSEID && e.button.button == SDL_BUTTON_LEFT)
-        return ImVec2{float(e.button.x), float(e.button.y)};
-    if (e.type == SDL_FINGERDOWN) return ImVec2{e.tfinger.x * display.x, e.tfinger.y * display.y};
-    return std::nullopt;
-}
-
-bool is_pointer(const SDL_Event& e) {
-    switch (e.type) {
-    case SDL_MOUSEMOTION:
-    case SDL_MOUSEBUTTONDOWN:
-    case SDL_MOUSEBUTTONUP:
-    case SDL_MOUSEWHEEL:
-    case SDL_FINGERDOWN:
-    case SDL_FINGERMOTION:
-    case SDL_FINGERUP: return true;
-    }
-    return false;
-}
-
-bool is_release(const SDL_Event& e) {
-    return (e.type == SDL_MOUSEBUTTONUP && e.button.which != SDL_TOUCH_MOUSEID && e.button.button == SDL_BUTTON_LEFT) ||
-           e.type == SDL_FINGERUP;
-}
-
 class Kiosk {
 public:
     Kiosk(const Config& config, const AppOptions& options) : config_(config), options_(options) {}
@@ -185,10 +102,8 @@ private:
     const Config& config_;
     AppOptions options_;
     ServiceNotifier service_;
-    SDL_Window* window_ = nullptr;
-    SDL_GLContext gl_ = nullptr;
+    std::unique_ptr<Window> window_;  // torn down last: the player and the images hold GL objects
     int width_ = 0, height_ = 0;
-    bool imgui_ = false;
 
     KioskClock clock_;
     platform::StatsCollector stats_{clock_};
@@ -196,6 +111,7 @@ private:
     std::unique_ptr<platform::SyncWorker> sync_;  // none when no platform is configured
     content::PackStore store_{config_.device.data_dir};
     std::unique_ptr<content::PackWatcher> watcher_;
+    StaffProbe staff_probe_{config_, store_};  // gathers what the staff screen shows, on its own thread
     std::uint64_t installs_seen_ = 0;
     std::unique_ptr<Catalogs> catalogs_;
     std::unique_ptr<Session> session_;
@@ -248,44 +164,15 @@ private:
 };
 
 bool Kiosk::start() {
-    if (options_.headless) SDL_SetHint(SDL_HINT_VIDEODRIVER, "offscreen");
-    SDL_SetHint(SDL_HINT_TOUCH_MOUSE_EVENTS, "0");  // fingers are handled as fingers
-    SDL_SetHint(SDL_HINT_MOUSE_TOUCH_EVENTS, "0");
-    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
-        log(LogLevel::Error, std::string("cannot start the display: ") + SDL_GetError());
+    try {
+        window_ = std::make_unique<Window>(Window::Options{options_.width, options_.height, options_.portrait,
+                                                           options_.headless});
+    } catch (const std::exception& e) {
+        log(LogLevel::Error, e.what());
         return false;
     }
-    SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_ES);
-    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
-    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
-    SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
-    Uint32 flags = SDL_WINDOW_OPENGL | SDL_WINDOW_ALLOW_HIGHDPI;
-    int w = options_.width, h = options_.height;
-    if (w == 0 || h == 0) {
-        SDL_DisplayMode mode;
-        if (!options_.headless && SDL_GetDesktopDisplayMode(0, &mode) == 0 && mode.w > 0) {
-            w = mode.w;
-            h = mode.h;
-            flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-        } else {
-            w = options_.portrait ? 1080 : 1920;
-            h = options_.portrait ? 1920 : 1080;
-        }
-    }
-    window_ = SDL_CreateWindow("Vitrine", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h, flags);
-    if (!window_) {
-        log(LogLevel::Error, std::string("cannot open the window: ") + SDL_GetError());
-        return false;
-    }
-    gl_ = SDL_GL_CreateContext(window_);
-    if (!gl_) {
-        log(LogLevel::Error, std::string("cannot create an OpenGL ES 3 context: ") + SDL_GetError());
-        return false;
-    }
-    SDL_GL_MakeCurrent(window_, gl_);
-    SDL_GL_SetSwapInterval(1);
-    SDL_GL_GetDrawableSize(window_, &width_, &height_);
-    SDL_ShowCursor(SDL_DISABLE);
+    width_ = window_->width();
+    height_ = window_->height();
     wake_event_ = SDL_RegisterEvents(1);
     wake_ = SDL_CreateSemaphore(0);
     if (!wake_) {
@@ -293,11 +180,6 @@ bool Kiosk::start() {
         return false;
     }
 
-    IMGUI_CHECKVERSION();
-    ImGui::CreateContext();
-    imgui_ = true;
-    ImGui_ImplSDL2_InitForOpenGL(window_, gl_);
-    ImGui_ImplOpenGL3_Init("#version 300 es");
     setup_style_and_fonts(static_cast<float>(std::min(width_, height_)) / 1080.f);
 
     // The config comes with the staff's settings applied over it (`vitrine run`).
@@ -351,7 +233,7 @@ bool Kiosk::start() {
     start_sync();
     installs_seen_ = watcher_->status()->installed_count;
     if (!config_.packs.trusted_keys.empty()) watcher_->start();
-    log(LogLevel::Info, "started on " + std::string(SDL_GetCurrentVideoDriver()) + ", " + std::to_string(width_) + "x" +
+    log(LogLevel::Info, "started on " + window_->driver() + ", " + std::to_string(width_) + "x" +
         std::to_string(height_) + ", pack " + session_->pack().dir_name);
     return true;
 }
@@ -370,17 +252,7 @@ void Kiosk::shutdown() {
     images_.reset();
     if (wake_) SDL_DestroySemaphore(wake_);  // nothing posts it any more
     wake_ = nullptr;
-    if (imgui_) {
-        ImGui_ImplOpenGL3_Shutdown();
-        ImGui_ImplSDL2_Shutdown();
-        ImGui::DestroyContext();
-        imgui_ = false;
-    }
-    if (gl_) SDL_GL_DeleteContext(gl_);
-    if (window_) SDL_DestroyWindow(window_);
-    gl_ = nullptr;
-    window_ = nullptr;
-    SDL_Quit();
+    window_.reset();
 }
 
 // Staff read these lines in the log (and, later, on the status screen):
@@ -578,6 +450,7 @@ StaffContext Kiosk::staff_context() {
                         clock_,
                         outbox_.get(),
                         sync_.get(),
+                        staff_probe_,
                         *watcher_,
                         store_,
                         event_,
@@ -656,7 +529,7 @@ void Kiosk::dark_frame() {
         screenshot(*shot_pending_);
         shot_pending_.reset();
     }
-    SDL_GL_SwapWindow(window_);
+    window_->swap();
     dark_drawn_ = true;
 }
 
@@ -699,8 +572,7 @@ void Kiosk::frame() {
     if (video_) video_->render_if_needed();
     images_->upload_ready();
 
-    ImGui_ImplOpenGL3_NewFrame();
-    ImGui_ImplSDL2_NewFrame();
+    window_->new_frame();
     ImGuiIO& io = ImGui::GetIO();
     io.DisplaySize = display();
     io.DisplayFramebufferScale = {1, 1};
@@ -739,7 +611,7 @@ void Kiosk::frame() {
         glClearColor(0, 0, 0, 1);
         glClear(GL_COLOR_BUFFER_BIT);
     }
-    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    window_->render();
     // Debian's ImGui GL3 backend is built for desktop GL: on GL ES it saves
     // and restores GL_POLYGON_MODE and GL_PRIMITIVE_RESTART, which ES does
     // not have. Harmless, but the errors it leaves would be read by mpv's
@@ -749,7 +621,7 @@ void Kiosk::frame() {
         screenshot(*shot_pending_);
         shot_pending_.reset();
     }
-    SDL_GL_SwapWindow(window_);
+    window_->swap();
     // mpv's video thread waits for this before it takes the next picture:
     // told at once, as a bare libmpv player would, not after the wait below.
     if (video_) video_->report_swap();
@@ -1017,7 +889,7 @@ int Kiosk::run() {
                 session_->input();
                 session_->interest().key_enter();
             }
-            if (!swallowed) ImGui_ImplSDL2_ProcessEvent(&e);
+            if (!swallowed) window_->handle(e);
             if (!scripted && e.type != wake_event_ && e.type != VideoPlayer::event_type())
                 settle_frames_ = std::max(settle_frames_, 2);
             got = SDL_PollEvent(&e);

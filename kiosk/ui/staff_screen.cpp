@@ -93,7 +93,7 @@ std::string pack_name(const Frame& f, const std::string& id, std::int64_t versio
 
 void StaffScreen::forget() {
     page_ = Page::Status;
-    refreshed_ = {};
+    forget_ = true;
     exported_.reset();
     export_error_.clear();
     editing_event_ = false;
@@ -204,34 +204,11 @@ void StaffScreen::draw_pad(Frame& f, StaffMode& staff) {
 // ---------------------------------------------------------------- the staff screen
 
 void StaffScreen::refresh(StaffContext& c, bool force) {
-    auto now = steady_clock::now();
-    if (!force && now - refreshed_ < seconds(1)) return;
-    refreshed_ = now;
-    queue_.reset();
-    queue_error_.clear();
-    if (c.outbox) {
-        try {
-            queue_ = c.outbox->status(c.clock.wall());
-        } catch (const std::exception& e) {
-            queue_error_ = e.what();
-        }
-    }
-    set_aside_ = platform::quarantined(c.config.outbox_file());
-    device_ = device_info(c.config);
-    device_.event = c.event;
-    addresses_ = network_addresses();
-    problems_ = recent_problems(8);
-    current_.reset();
-    previous_.reset();
-    try {
-        for (auto& p : c.store.list()) {
-            if (p.current) current_ = p;
-            if (p.previous) previous_ = p;
-        }
-    } catch (const std::exception&) {
-        // No readable pack store: the status line says "none installed".
-    }
-    sticks_ = writable_sticks(c.config.packs.watch_dirs);
+    c.probe.watch(c.clock.wall(), c.outbox != nullptr);
+    if (forget_) c.probe.refresh(true);
+    else if (force) c.probe.refresh();
+    forget_ = false;
+    snap_ = c.probe.latest();
 }
 
 void StaffScreen::top_bar(Frame& f, StaffContext& c) {
@@ -261,7 +238,8 @@ void StaffScreen::top_bar(Frame& f, StaffContext& c) {
 }
 
 void StaffScreen::draw(Frame& f, StaffContext& c) {
-    refresh(c, refreshed_ == steady_clock::time_point{});
+    refresh(c, refresh_);
+    refresh_ = false;
     // The export's outcome, once it is there.
     if (export_.valid() && export_.wait_for(seconds(0)) == std::future_status::ready) {
         try {
@@ -272,11 +250,18 @@ void StaffScreen::draw(Frame& f, StaffContext& c) {
             export_error_ = e.what();
             log(LogLevel::Warning, std::string("staff export refused: ") + e.what());
         }
-        refreshed_ = {};
+        refresh_ = true;
     }
     begin_fullscreen("staff", f, {0.05f, 0.06f, 0.08f, 1.f});
     top_bar(f, c);
     ImGui::SetCursorScreenPos({px(32), px(124)});
+    // Nothing until the probe's first snapshot (a few milliseconds): a
+    // page of stale or empty counts would mislead.
+    if (!snap_) {
+        f.animating = true;
+        ImGui::End();
+        return;
+    }
     switch (page_) {
     case Page::Status: status_page(f, c); break;
     case Page::Packs: packs_page(f, c); break;
@@ -296,21 +281,21 @@ void StaffScreen::status_page(Frame& f, StaffContext& c) {
     float x = pad, right = pad + col;
     ImGui::SetCursorPosY(top);
     text_line(x, right, f.tr("staffmode.section_device"), kGrey, fonts().small);
-    text_line(x, right, f.tr("staffmode.app_version", {{"v", device_.app_version}}));
-    text_line(x, right, f.tr("staffmode.device", {{"id", device_.device_id}}));
+    text_line(x, right, f.tr("staffmode.app_version", {{"v", snap_->device.app_version}}));
+    text_line(x, right, f.tr("staffmode.device", {{"id", snap_->device.device_id}}));
     text_line(x, right, f.tr("staffmode.event", {{"event", c.event}}));
-    if (current_) {
-        text_line(x, right, f.tr("staffmode.pack", {{"pack", pack_name(f, current_->id, current_->version)}}));
-        text_line(x, right, f.tr("staffmode.pack_installed", {{"when", installed_when(current_->installed_at)}}));
+    if (snap_->current) {
+        text_line(x, right, f.tr("staffmode.pack", {{"pack", pack_name(f, snap_->current->id, snap_->current->version)}}));
+        text_line(x, right, f.tr("staffmode.pack_installed", {{"when", installed_when(snap_->current->installed_at)}}));
     } else {
         text_line(x, right, f.tr("staffmode.pack_none"), kAmber);
     }
     text_line(x, right,
-              device_.disk_free_bytes ? f.tr("staffmode.disk_free", {{"size", gigabytes(*device_.disk_free_bytes)}})
+              snap_->device.disk_free_bytes ? f.tr("staffmode.disk_free", {{"size", gigabytes(*snap_->device.disk_free_bytes)}})
                                       : f.tr("staffmode.disk_unknown"));
-    text_line(x, right, f.tr("staffmode.uptime", {{"time", span(f, device_.uptime)}}));
-    if (addresses_.empty()) text_line(x, right, f.tr("staffmode.network_none"), kAmber);
-    for (const auto& a : addresses_) text_line(x, right, f.tr("staffmode.network", {{"address", a}}));
+    text_line(x, right, f.tr("staffmode.uptime", {{"time", span(f, snap_->device.uptime)}}));
+    if (snap_->addresses.empty()) text_line(x, right, f.tr("staffmode.network_none"), kAmber);
+    for (const auto& a : snap_->addresses) text_line(x, right, f.tr("staffmode.network", {{"address", a}}));
     float bottom = ImGui::GetCursorPosY();
 
     // Records and sync.
@@ -322,19 +307,19 @@ void StaffScreen::status_page(Frame& f, StaffContext& c) {
         ImGui::Dummy({0, px(8)});
     }
     text_line(x, right, f.tr("staffmode.section_records"), kGrey, fonts().small);
-    if (queue_) {
-        text_line(x, right, f.tr("staffmode.pending", {{"n", std::to_string(queue_->count(platform::State::Pending))}}));
-        text_line(x, right, f.tr("staffmode.sent", {{"n", std::to_string(queue_->count(platform::State::Sent))}}));
-        text_line(x, right, f.tr("staffmode.rejected", {{"n", std::to_string(queue_->count(platform::State::Rejected))}}),
-                  queue_->count(platform::State::Rejected) ? kAmber : kWhite);
-        if (queue_->oldest_pending_age)
-            text_line(x, right, f.tr("staffmode.oldest_pending", {{"age", span(f, *queue_->oldest_pending_age)}}));
+    if (snap_->queue) {
+        text_line(x, right, f.tr("staffmode.pending", {{"n", std::to_string(snap_->queue->count(platform::State::Pending))}}));
+        text_line(x, right, f.tr("staffmode.sent", {{"n", std::to_string(snap_->queue->count(platform::State::Sent))}}));
+        text_line(x, right, f.tr("staffmode.rejected", {{"n", std::to_string(snap_->queue->count(platform::State::Rejected))}}),
+                  snap_->queue->count(platform::State::Rejected) ? kAmber : kWhite);
+        if (snap_->queue->oldest_pending_age)
+            text_line(x, right, f.tr("staffmode.oldest_pending", {{"age", span(f, *snap_->queue->oldest_pending_age)}}));
     } else {
         text_line(x, right, f.tr("staffmode.outbox_unusable"), kRed);
-        if (!queue_error_.empty()) text_line(x, right, queue_error_, kGrey, fonts().small);
+        if (!snap_->queue_error.empty()) text_line(x, right, snap_->queue_error, kGrey, fonts().small);
     }
-    if (!set_aside_.empty()) {
-        const auto& q = set_aside_.back();
+    if (!snap_->set_aside.empty()) {
+        const auto& q = snap_->set_aside.back();
         text_line(x, right, f.tr("staffmode.outbox_set_aside"), kAmber, fonts().small);
         text_line(x, right, (q.when ? when(*q.when, c.clock.wall()) + "  " : std::string()) + q.dir.filename().string(),
                   kGrey, fonts().small);
@@ -363,7 +348,7 @@ void StaffScreen::status_page(Frame& f, StaffContext& c) {
         ImGui::PushFont(fonts().body);
         if (touch_button(f.tr("staffmode.sync_now").c_str(), {px(320), px(80)}, true)) {
             c.sync_now();
-            refreshed_ = {};
+            refresh_ = true;
         }
         ImGui::PopFont();
     }
@@ -377,8 +362,8 @@ void StaffScreen::status_page(Frame& f, StaffContext& c) {
     ImGui::SetCursorPosX(pad);
     ImGui::BeginChild("problems", {f.size.x - 2 * pad, left_h}, false,
                       ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
-    if (problems_.empty()) text_line(0, 0, f.tr("staffmode.problems_none"), kGrey, fonts().small);
-    for (auto it = problems_.rbegin(); it != problems_.rend(); ++it)
+    if (snap_->problems.empty()) text_line(0, 0, f.tr("staffmode.snap_->problemsnone"), kGrey, fonts().small);
+    for (auto it = snap_->problems.rbegin(); it != snap_->problems.rend(); ++it)
         text_line(0, 0, when(it->at, now) + "  " + it->text, it->level == LogLevel::Error ? kRed : kAmber,
                   fonts().small);
     ImGui::EndChild();
@@ -394,21 +379,21 @@ void StaffScreen::packs_page(Frame& f, StaffContext& c) {
 
     // What is installed, and what a rollback goes back to.
     text_line(pad, right, f.tr("staffmode.section_installed"), kGrey, fonts().small);
-    if (current_) {
-        text_line(pad, right, f.tr("staffmode.pack", {{"pack", pack_name(f, current_->id, current_->version)}}) + " · " +
-                                  current_->title);
-        text_line(pad, right, f.tr("staffmode.pack_installed", {{"when", installed_when(current_->installed_at)}}));
+    if (snap_->current) {
+        text_line(pad, right, f.tr("staffmode.pack", {{"pack", pack_name(f, snap_->current->id, snap_->current->version)}}) + " · " +
+                                  snap_->current->title);
+        text_line(pad, right, f.tr("staffmode.pack_installed", {{"when", installed_when(snap_->current->installed_at)}}));
     } else {
         text_line(pad, right, f.tr("staffmode.pack_none"), kAmber);
     }
-    if (previous_) {
-        text_line(pad, right, f.tr("staffmode.previous", {{"pack", pack_name(f, previous_->id, previous_->version)}}));
+    if (snap_->previous) {
+        text_line(pad, right, f.tr("staffmode.previous", {{"pack", pack_name(f, snap_->previous->id, snap_->previous->version)}}));
         ImGui::SetCursorPosX(pad);
         ImGui::PushFont(fonts().body);
         ImGui::BeginDisabled(busy);
         if (touch_button(f.tr("staffmode.rollback").c_str(), {0, px(80)}) && !busy) {
             c.watcher.request_rollback();
-            log(LogLevel::Notice, "staff asked for a rollback to " + previous_->dir_name);
+            log(LogLevel::Notice, "staff asked for a rollback to " + snap_->previous->dir_name);
         }
         ImGui::EndDisabled();
         ImGui::PopFont();
@@ -416,7 +401,7 @@ void StaffScreen::packs_page(Frame& f, StaffContext& c) {
 
     // The packs on the sticks: valid or why not, newer or not, install.
     section(pad, right, f.tr("staffmode.section_sticks"));
-    if (status->packs.empty()) text_line(pad, right, f.tr("staffmode.sticks_none"), kGrey);
+    if (status->packs.empty()) text_line(pad, right, f.tr("staffmode.snap_->sticksnone"), kGrey);
     const float bar_w = std::min(px(640), right - pad);
     for (const auto& p : status->packs) {
         ImGui::Dummy({0, px(4)});
@@ -490,9 +475,9 @@ void StaffScreen::export_page(Frame& f, StaffContext& c) {
     text_line(pad, right, f.tr("staffmode.export_hint"), kGrey, fonts().small);
     ImGui::Dummy({0, px(8)});
     const bool running = export_.valid();
-    if (sticks_.empty()) text_line(pad, right, f.tr("staffmode.sticks_none_export"), kGrey);
+    if (snap_->sticks.empty()) text_line(pad, right, f.tr("staffmode.snap_->sticksnone_export"), kGrey);
     ImGui::PushFont(fonts().body);
-    for (const auto& stick : sticks_) {
+    for (const auto& stick : snap_->sticks) {
         ImGui::SetCursorPosX(pad);
         std::string label = f.tr("staffmode.export_to", {{"stick", stick.filename().string()}}) + "##" + stick.string();
         ImGui::BeginDisabled(running);

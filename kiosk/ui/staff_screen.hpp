@@ -3,7 +3,8 @@
 // export the records to a USB stick, change the event id, the default
 // language and the films' volume, restart the app). The state of staff mode
 // lives in StaffMode; this draws it and turns taps into calls. Disk, network
-// and SQLite are read at most once a second; the export runs on a worker.
+// and SQLite are read by the StaffProbe's thread, once a second while the
+// screen shows; the export runs on a worker.
 #pragma once
 #include "content/store.hpp"
 #include "content/watcher.hpp"
@@ -11,6 +12,7 @@
 #include "kiosk/local_settings.hpp"
 #include "kiosk/log.hpp"
 #include "kiosk/staff.hpp"
+#include "kiosk/staff_probe.hpp"
 #include "kiosk/ui/screens.hpp"
 #include "kiosk/usb_export.hpp"
 #include "platform/outbox.hpp"
@@ -33,6 +35,7 @@ struct StaffContext {
     const Clock& clock;
     platform::Outbox* outbox;     // null when it cannot be opened
     platform::SyncWorker* sync;   // null when no platform is configured
+    StaffProbe& probe;            // what the status and export pages show
     content::PackWatcher& watcher;
     content::PackStore& store;
     // What staff changed on screen, over the config: the values in use now.
@@ -66,16 +69,10 @@ private:
 
     Page page_ = Page::Status;
 
-    // Read at most once a second.
-    std::chrono::steady_clock::time_point refreshed_{};
-    std::optional<platform::OutboxStatus> queue_;
-    std::string queue_error_;
-    std::vector<platform::Quarantine> set_aside_;  // outboxes moved to quarantine/
-    platform::DeviceInfo device_;
-    std::vector<std::string> addresses_;
-    std::vector<LogLine> problems_;
-    std::optional<content::InstalledPack> current_, previous_;
-    std::vector<std::filesystem::path> sticks_;
+    // The device as the probe last saw it (null until its first snapshot).
+    std::shared_ptr<const StaffSnapshot> snap_;
+    bool refresh_ = false;  // a new snapshot at once: an action changed something
+    bool forget_ = false;   // staff mode opened: the last snapshot is stale
 
     // The export under way, and how the last one went.
     std::future<ExportResult> export_;

@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -162,27 +161,21 @@ TEST_CASE("a write that fails part way (a file size limit): the target is unchan
     TempDir tmp;
     const fs::path file = tmp / "kept.txt";
     base::replace_file(file, "kept\n");
-    struct rlimit old{};
-    REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
-    std::signal(SIGXFSZ, SIG_IGN);
-    struct rlimit small = old;
-    small.rlim_cur = 1000;
-    REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
     std::string replace_step, create_step;
     int replace_err = 0;
-    try {
-        base::replace_file(file, std::string(5000, 'z'));
-    } catch (const DiskError& e) {
-        replace_step = e.step();
-        replace_err = e.error();
-    }
-    try {
-        base::write_new_file(tmp / "new.txt", std::string(5000, 'z'));
-    } catch (const DiskError& e) {
-        create_step = e.step();
-    }
-    ::setrlimit(RLIMIT_FSIZE, &old);
-    std::signal(SIGXFSZ, SIG_DFL);
+    with_file_size_limit(1000, [&] {
+        try {
+            base::replace_file(file, std::string(5000, 'z'));
+        } catch (const DiskError& e) {
+            replace_step = e.step();
+            replace_err = e.error();
+        }
+        try {
+            base::write_new_file(tmp / "new.txt", std::string(5000, 'z'));
+        } catch (const DiskError& e) {
+            create_step = e.step();
+        }
+    });
     CHECK(replace_step == "write");
     CHECK(replace_err == EFBIG);
     CHECK(create_step == "write");

@@ -9,6 +9,7 @@
 #include "kiosk/hours.hpp"
 #include "kiosk/local_settings.hpp"
 #include "kiosk/pin.hpp"
+#include "kiosk/staff_probe.hpp"
 #include "kiosk/usb_export.hpp"
 #include "platform/fixture.hpp"
 
@@ -16,10 +17,8 @@
 
 #include <arpa/inet.h>
 #include <sys/stat.h>
-#include <sys/resource.h>
 
 #include <atomic>
-#include <csignal>
 #include <cstring>
 #include <cstdlib>
 #include <ctime>
@@ -469,21 +468,14 @@ TEST_CASE("local settings: round trip, apply, malformed files, atomic replace") 
         save_local_settings(data, {"kept", std::nullopt, std::nullopt});
         const std::string before = read_file(file);
         {
-            // Writes past 8 bytes fail (EFBIG), as a full disk would, root or not.
-            struct rlimit old{};
-            REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
-            std::signal(SIGXFSZ, SIG_IGN);
-            struct rlimit tiny = old;
-            tiny.rlim_cur = 8;
-            REQUIRE(::setrlimit(RLIMIT_FSIZE, &tiny) == 0);
             std::string error;
-            try {
-                save_local_settings(data, {"lost", std::nullopt, std::nullopt});
-            } catch (const std::runtime_error& e) {
-                error = e.what();
-            }
-            ::setrlimit(RLIMIT_FSIZE, &old);
-            std::signal(SIGXFSZ, SIG_DFL);
+            with_file_size_limit(8, [&] {
+                try {
+                    save_local_settings(data, {"lost", std::nullopt, std::nullopt});
+                } catch (const std::runtime_error& e) {
+                    error = e.what();
+                }
+            });
             CHECK(error.starts_with("cannot save the staff settings: cannot write " + data.string() + "/.settings.json."));
             CHECK(error.find(std::strerror(EFBIG)) != std::string::npos);
         }
@@ -656,6 +648,72 @@ TEST_CASE("the sticks the export offers") {
                                                           (media / "STICK-A").string(), (media / "STICK-B").string(),
                                                           (tmp / "run-media/user/STICK").string()});
     }
+}
+
+// ---------------------------------------------------------------- the staff screen's probe
+
+TEST_CASE("the staff probe gathers snapshots on its own thread, once a second while watched") {
+    OutboxFixture fx(3);
+    Config config = load_config(fx.config);
+    config.packs.watch_dirs = {fx.tmp / "media"};
+    fs::create_directories(fx.tmp / "media/STICK");
+    write_file(fx.tmp / "media/STICK/notes.txt", "x");
+    content::PackStore store(fx.data);
+    StaffProbe probe(config, store);
+    const auto now = kMonday9 + 5h;
+    CHECK(probe.latest() == nullptr);  // nothing gathered before anyone watches
+
+    probe.watch(now, true);
+    REQUIRE(eventually([&] { return probe.latest() != nullptr; }));
+    const auto first = probe.latest();
+    REQUIRE(first->queue);
+    CHECK(first->queue->count(platform::State::Pending) == 4);  // 3 interest, 1 stats
+    CHECK(first->queue->count(platform::State::Sent) == 1);
+    CHECK(first->queue->count(platform::State::Rejected) == 1);
+    CHECK(first->queue_error.empty());
+    CHECK(first->device.device_id == "kiosk-07");
+    CHECK(first->sticks == std::vector<fs::path>{fx.tmp / "media/STICK"});
+    CHECK_FALSE(first->current);
+
+    // A record added meanwhile shows in a later snapshot, not in the one held.
+    platform::Outbox(fx.outbox_file()).add(sample_stats(kMonday9 + 2h));
+    for (int i = 0; i < 30 && probe.latest() == first; ++i) {
+        probe.watch(now, true);
+        std::this_thread::sleep_for(100ms);
+    }
+    REQUIRE(probe.latest() != first);
+    CHECK(probe.latest()->queue->count(platform::State::Pending) == 5);
+    CHECK(first->queue->count(platform::State::Pending) == 4);  // immutable
+
+    // Unwatched, it gathers nothing more.
+    std::this_thread::sleep_for(1500ms);
+    const auto idle = probe.latest();
+    std::this_thread::sleep_for(1500ms);
+    CHECK(probe.latest() == idle);
+
+    // Forgotten: the held snapshot is dropped and a new one comes at once,
+    // as of the last watch (the kiosk has no outbox open: no counts).
+    probe.watch(now, false);
+    probe.refresh(true);
+    REQUIRE(eventually([&] { return probe.latest() != nullptr && probe.latest() != idle; }));
+    CHECK_FALSE(probe.latest()->queue);
+}
+
+TEST_CASE("the staff probe says why the counts cannot be read") {
+    TempDir tmp;
+    const fs::path data = tmp / "data";
+    fs::create_directories(data);
+    write_file(data / "outbox.db", std::string(8192, 'x'));  // not a database
+    Config config;
+    config.device.id = "kiosk-07";
+    config.device.data_dir = data;
+    content::PackStore store(data);
+    StaffProbe probe(config, store);
+    probe.watch(kMonday9, true);
+    REQUIRE(eventually([&] { return probe.latest() != nullptr; }));
+    CHECK_FALSE(probe.latest()->queue);
+    CHECK(probe.latest()->queue_error.find("outbox") != std::string::npos);
+    CHECK(read_file(data / "outbox.db") == std::string(8192, 'x'));  // a reader: never set aside or changed
 }
 
 // ---------------------------------------------------------------- network addresses

@@ -8,10 +8,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <thread>
 #include <cstdlib>
 #include <fstream>
@@ -272,6 +274,24 @@ bool eventually(const std::function<bool()>& done, std::chrono::milliseconds tim
 std::string vitrine_bin() {
     const char* other = std::getenv("VITRINE_TEST_BIN");
     return other && *other ? other : VITRINE_BIN;
+}
+
+void with_file_size_limit(std::uint64_t bytes, const std::function<void()>& f) {
+    struct rlimit old{};
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
+    struct rlimit limited = old;
+    limited.rlim_cur = bytes;
+    auto before = std::signal(SIGXFSZ, SIG_IGN);
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &limited) == 0);
+    try {
+        f();
+    } catch (...) {
+        ::setrlimit(RLIMIT_FSIZE, &old);
+        std::signal(SIGXFSZ, before);
+        throw;
+    }
+    ::setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, before);
 }
 
 namespace {

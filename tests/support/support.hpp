@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -89,6 +90,11 @@ std::vector<std::string> entries(const fs::path& dir);
 // otherwise. Time limits of functional checks are multiplied by it: a
 // plain build keeps them as tight as they are written.
 double slowdown();
+
+// Runs `f` with writes past `bytes` of a file failing with EFBIG (RLIMIT_FSIZE,
+// SIGXFSZ ignored meanwhile): a write that fails part way, as on a full
+// disk, without root.
+void with_file_size_limit(std::uint64_t bytes, const std::function<void()>& f);
 
 // A case that cannot run on this machine calls skip_suite(why) and
 // returns: if nothing failed, the suite exits 77 and CTest reports it
