@@ -80,15 +80,28 @@ TEST_CASE("SIGKILL during sync at random moments: every record reaches the platf
         }
     });
 
+    // Half the kills land anywhere in a whole pass, the child's start (its
+    // outbox checks) included; the other half while batches are going out:
+    // within 40 ms of the platform seeing the child's first one. The start
+    // grows with the outbox (thousands of records by the end, more under a
+    // sanitizer), so a window measured at 30 records alone could leave the
+    // sending phase almost unhit.
     std::mt19937 rng(std::random_device{}());
     std::uniform_int_distribution<long> delay(0, pass.count());
+    std::uniform_int_distribution<long> in_flight(0, 40'000);
     const int n = trials();
     int killed = 0, finished = 0;
     Outbox look(db);  // reads what the children left
     for (int i = 0; i < n; ++i) {
         CAPTURE(i);
+        const std::size_t batches = server.batch_count();
         const pid_t pid = spawn_sync(tmp / "vitrine.toml");
-        std::this_thread::sleep_for(microseconds(delay(rng)));
+        if (i % 2 == 0) {
+            std::this_thread::sleep_for(microseconds(delay(rng)));
+        } else {
+            server.wait_until([&] { return server.batch_count() > batches; }, seconds(20));
+            std::this_thread::sleep_for(microseconds(in_flight(rng)));
+        }
         ::kill(pid, SIGKILL);
         const int status = wait_exit(pid);
         if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
