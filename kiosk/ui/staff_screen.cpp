@@ -362,7 +362,7 @@ void StaffScreen::status_page(Frame& f, StaffContext& c) {
     ImGui::SetCursorPosX(pad);
     ImGui::BeginChild("problems", {f.size.x - 2 * pad, left_h}, false,
                       ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
-    if (snap_->problems.empty()) text_line(0, 0, f.tr("staffmode.snap_->problemsnone"), kGrey, fonts().small);
+    if (snap_->problems.empty()) text_line(0, 0, f.tr("staffmode.problems_none"), kGrey, fonts().small);
     for (auto it = snap_->problems.rbegin(); it != snap_->problems.rend(); ++it)
         text_line(0, 0, when(it->at, now) + "  " + it->text, it->level == LogLevel::Error ? kRed : kAmber,
                   fonts().small);
@@ -401,7 +401,7 @@ void StaffScreen::packs_page(Frame& f, StaffContext& c) {
 
     // The packs on the sticks: valid or why not, newer or not, install.
     section(pad, right, f.tr("staffmode.section_sticks"));
-    if (status->packs.empty()) text_line(pad, right, f.tr("staffmode.snap_->sticksnone"), kGrey);
+    if (status->packs.empty()) text_line(pad, right, f.tr("staffmode.sticks_none"), kGrey);
     const float bar_w = std::min(px(640), right - pad);
     for (const auto& p : status->packs) {
         ImGui::Dummy({0, px(4)});
@@ -475,7 +475,7 @@ void StaffScreen::export_page(Frame& f, StaffContext& c) {
     text_line(pad, right, f.tr("staffmode.export_hint"), kGrey, fonts().small);
     ImGui::Dummy({0, px(8)});
     const bool running = export_.valid();
-    if (snap_->sticks.empty()) text_line(pad, right, f.tr("staffmode.snap_->sticksnone_export"), kGrey);
+    if (snap_->sticks.empty()) text_line(pad, right, f.tr("staffmode.sticks_none_export"), kGrey);
     ImGui::PushFont(fonts().body);
     for (const auto& stick : snap_->sticks) {
         ImGui::SetCursorPosX(pad);

@@ -17,7 +17,7 @@ const fs::path kAssets = fs::path(VITRINE_SOURCE_DIR) / "assets/i18n";
 
 // String literals in the kiosk's sources that look like catalog keys.
 std::set<std::string> keys_used_in_code() {
-    static const std::regex key(R"re("((?:attract|grid|showcase|idle|common|language|staffmode|update)\.[a-z_]+)")re");
+    static const std::regex key(R"re("((?:attract|grid|showcase|idle|common|language|staffmode|update)\.[^"\s]+)")re");
     std::set<std::string> keys;
     for (const auto& e : fs::recursive_directory_iterator(fs::path(VITRINE_SOURCE_DIR) / "kiosk")) {
         if (e.path().extension() != ".cpp") continue;
