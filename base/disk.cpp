@@ -53,13 +53,13 @@ void write_all(int fd, std::string_view data, const fs::path& file) {
     }
 }
 
-void flush(const fs::path& p, bool whole_fs) {
+void sync_file_system(const fs::path& p) {
     int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw DiskError(p, "open to flush", errno);
-    int rc = whole_fs ? ::syncfs(fd) : ::fsync(fd);
+    int rc = ::syncfs(fd);
     int err = errno;
     ::close(fd);
-    if (rc != 0 && !(err == EINVAL && !whole_fs && fs::is_directory(p))) throw DiskError(p, "flush", err);
+    if (rc != 0) throw DiskError(p, "flush the file system of", err);
 }
 
 void flush_dir(const fs::path& dir) {

@@ -45,12 +45,14 @@ private:
 // write(2) until every byte is written; throws DiskError("write", file).
 void write_all(int fd, std::string_view data, const std::filesystem::path& file);
 
-// fsync(2) of a file or directory, or syncfs(2) of the file system that
-// holds it. A file system that cannot flush a directory (EINVAL) is not an
-// error: there is nothing more to do there.
-void flush(const std::filesystem::path& p, bool whole_fs = false);
-// Its step is "flush the directory": after a rename, the rename is done.
+// fsync(2) of a directory, so that the names made or renamed in it last.
+// A file system that cannot flush a directory (EINVAL) is not an error:
+// there is nothing more to do there. Its step is "flush the directory":
+// after a rename, the rename is done.
 void flush_dir(const std::filesystem::path& dir);
+// syncfs(2) of the file system that holds `p`: every file written there,
+// in one call.
+void sync_file_system(const std::filesystem::path& p);
 
 struct ReplaceOptions {
     mode_t mode = 0644;

@@ -225,10 +225,11 @@ TEST_CASE("write_new_file refuses a file that exists and flushes what it writes"
     CHECK(e.error() == EEXIST);
     CHECK(e.step() == "create");
     CHECK(read_file(tmp / "a") == "one");
-    CHECK_NOTHROW(base::flush(tmp / "a"));
-    CHECK_NOTHROW(base::flush(tmp.path, true));
+    CHECK_NOTHROW(base::sync_file_system(tmp / "a"));
+    CHECK_NOTHROW(base::sync_file_system(tmp.path));
     CHECK_NOTHROW(base::flush_dir(tmp.path));
-    CHECK(disk_error_of([&] { base::flush(tmp / "gone"); }).problem() == DiskProblem::Gone);
+    CHECK(disk_error_of([&] { base::sync_file_system(tmp / "gone"); }).problem() == DiskProblem::Gone);
+    CHECK(disk_error_of([&] { base::flush_dir(tmp / "gone"); }).problem() == DiskProblem::Gone);
     CHECK(disk_error_of([&] { base::flush_dir(tmp / "a"); }).step() == "open the directory");
 }
 
