@@ -396,11 +396,11 @@ Quarantine quarantine(const fs::path& file, const Inspection& found, system_cloc
     std::error_code ec;
     fs::create_directories(root, ec);
     if (ec) throw write_error(root, ec.value());
-    const std::string base = file.stem().string() + "-" + base::utc_stamp(now) + "-" + verdict_name(found.verdict);
-    Quarantine q{root / base, found.verdict, found.why, now};
+    const std::string name = file.stem().string() + "-" + base::utc_stamp(now) + "-" + verdict_name(found.verdict);
+    Quarantine q{root / name, found.verdict, found.why, now};
     for (int n = 2; ::mkdir(q.dir.c_str(), 0700) != 0; ++n) {
         if (errno != EEXIST || n > 1000) throw write_error(q.dir, errno);
-        q.dir = root / (base + "-" + std::to_string(n));
+        q.dir = root / (name + "-" + std::to_string(n));
     }
     const fs::path reason = q.dir / "reason.txt";
     const std::string text = std::string(verdict_name(found.verdict)) + "\n" + found.why + "\n" + rfc3339(now) + "\n";

@@ -203,11 +203,11 @@ void StaffScreen::draw_pad(Frame& f, StaffMode& staff) {
 
 // ---------------------------------------------------------------- the staff screen
 
-void StaffScreen::refresh(StaffContext& c, bool force) {
+void StaffScreen::refresh(StaffContext& c) {
     c.probe.watch(c.clock.wall(), c.outbox != nullptr);
     if (forget_) c.probe.refresh(true);
-    else if (force) c.probe.refresh();
-    forget_ = false;
+    else if (refresh_) c.probe.refresh();
+    forget_ = refresh_ = false;
     snap_ = c.probe.latest();
 }
 
@@ -238,8 +238,7 @@ void StaffScreen::top_bar(Frame& f, StaffContext& c) {
 }
 
 void StaffScreen::draw(Frame& f, StaffContext& c) {
-    refresh(c, refresh_);
-    refresh_ = false;
+    refresh(c);
     // The export's outcome, once it is there.
     if (export_.valid() && export_.wait_for(seconds(0)) == std::future_status::ready) {
         try {

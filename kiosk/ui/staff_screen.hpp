@@ -65,7 +65,7 @@ private:
     void export_page(Frame& f, StaffContext& c);
     void settings_page(Frame& f, StaffContext& c);
     void event_editor(Frame& f, StaffContext& c);
-    void refresh(StaffContext& c, bool force);
+    void refresh(StaffContext& c);
 
     Page page_ = Page::Status;
 
