@@ -126,12 +126,12 @@ private:
     GridScreen grid_;
     ShowcaseScreen showcase_;
     InterestScreen interest_;
-    std::string film_of_;        // the showcase whose film plays
+    Film film_of_;               // the showcase film whose start was counted
     bool film_end_seen_ = false;
     Pointer pointer_;
     std::uint64_t generation_ = 0;
     std::string pack_shown_;
-    std::string video_key_;  // what the player was last told to play
+    Film film_;  // what the player was last told to play
     bool animating_ = true;
 
     // Staff mode: entered by a gesture and a PIN; what staff change on screen
@@ -358,7 +358,7 @@ void Kiosk::release_video() {
     if (!video_) return;
     dropped_before_ += video_->dropped_frames();
     video_.reset();
-    video_key_.clear();
+    film_ = {};
     session_->set_watching(false);
     ::malloc_trim(0);
 }
@@ -368,8 +368,8 @@ void Kiosk::release_video() {
 void Kiosk::direct_video() {
     const auto& pack = session_->pack();
     if (session_->screen() == Screen::Attract) {
-        std::string key = "loop:" + pack.dir_name;
-        if (key != video_key_) {
+        Film campaign = Film::campaign(pack.dir_name);
+        if (campaign != film_) {
             std::vector<VideoPlayer::Item> items;
             for (const auto& c : session_->manifest().campaign) {
                 VideoPlayer::Item it{pack.file(c.video), {}};
@@ -378,7 +378,7 @@ void Kiosk::direct_video() {
             }
             video().set_muted(true);
             video().play_loop(items);
-            video_key_ = key;
+            film_ = std::move(campaign);
             stats_.video_started("");
         }
     } else if (session_->screen() == Screen::Grid || session_->screen() == Screen::Interest) {
@@ -392,9 +392,9 @@ void Kiosk::direct_video() {
     }
     // A showcase's film: started, and played to its end.
     const content::Showcase* shown = session_->current();
-    if (video_key_.starts_with("once:") && shown) {
-        if (film_of_ != video_key_) {
-            film_of_ = video_key_;
+    if (film_.kind == Film::Kind::Showcase && shown) {
+        if (film_of_ != film_) {
+            film_of_ = film_;
             film_end_seen_ = false;
             stats_.video_started(shown->id);
         }
@@ -403,7 +403,7 @@ void Kiosk::direct_video() {
             stats_.video_completed(shown->id);
         }
     } else {
-        film_of_.clear();
+        film_of_ = {};
     }
     // The campaign fills the screen: straight onto the framebuffer, under the UI.
     video_->set_on_screen(session_->screen() == Screen::Attract);
@@ -411,7 +411,7 @@ void Kiosk::direct_video() {
     // On the attract screen the tagline and the invitation hold the lowest
     // quarter: the subtitles go above them.
     video_->set_subtitle_position(session_->screen() == Screen::Attract ? 72 : 100);
-    session_->set_watching(video_key_.starts_with("once:") && !video_->paused() && !video_->ended());
+    session_->set_watching(film_.kind == Film::Kind::Showcase && !video_->paused() && !video_->ended());
 }
 
 // A finger or the mouse went down, anywhere, whatever the screen shows:
@@ -583,7 +583,7 @@ void Kiosk::frame() {
     registry().begin_frame();
     ImGui::NewFrame();
 
-    Frame f{*session_, *catalogs_, *images_, [this]() -> VideoPlayer& { return video(); }, display(), height_ > width_, dt, video_key_};
+    Frame f{*session_, *catalogs_, *images_, [this]() -> VideoPlayer& { return video(); }, display(), height_ > width_, dt, film_};
     f.redact = shot_pending_.has_value();
     if (staff_.state() == StaffMode::State::Open) {
         StaffContext c = staff_context();

@@ -263,8 +263,8 @@ void ShowcaseScreen::media(Frame& f, const content::Showcase& s, ImVec2 min, ImV
     ImVec2 view_max{max.x, max.y - controls};
     bool is_video = m.kind == content::Media::Kind::Video;
     // The film plays while the gallery shows it, and only then.
-    const std::string key = is_video ? "once:" + f.session.pack().dir_name + ":" + m.path : std::string();
-    if (key != f.video_key) {
+    const Film film = is_video ? Film::showcase(f.session.pack().dir_name, m.path) : Film{};
+    if (film != f.film) {
         if (is_video) {
             VideoPlayer::Item item{f.session.pack().file(m.path), {}};
             for (const auto& [lang, path] : m.subtitles) item.subtitles[lang] = f.session.pack().file(path);
@@ -272,7 +272,7 @@ void ShowcaseScreen::media(Frame& f, const content::Showcase& s, ImVec2 min, ImV
         } else {
             f.video().stop();
         }
-        f.video_key = key;
+        f.film = film;
     }
     if (is_video) {
         if (f.video().has_frame())

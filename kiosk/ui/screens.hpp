@@ -14,6 +14,19 @@
 
 namespace vitrine::ui {
 
+// What the player was last told to play: nothing, the pack's campaign in
+// the attract loop, or one showcase's film, once.
+struct Film {
+    enum class Kind { None, Campaign, Showcase };
+    Kind kind = Kind::None;
+    std::string pack;  // the pack's directory name
+    std::string path;  // a showcase film's path in the pack
+
+    static Film campaign(std::string pack) { return {Kind::Campaign, std::move(pack), {}}; }
+    static Film showcase(std::string pack, std::string path) { return {Kind::Showcase, std::move(pack), std::move(path)}; }
+    bool operator==(const Film&) const = default;
+};
+
 // What every screen draws with, for one frame.
 struct Frame {
     Session& session;
@@ -24,7 +37,7 @@ struct Frame {
     ImVec2 size;      // the display, in pixels
     bool portrait;
     float dt;         // seconds since the previous frame
-    std::string& video_key;  // what the player was last told to play
+    Film& film;  // what the player was last told to play
     bool animating = false;  // set by a screen that needs the next frame soon
     bool redact = false;     // this frame becomes a screenshot: no typed personal data on it
 
