@@ -11,7 +11,7 @@ deps:
 	@tools/install-deps
 
 configure: deps
-	@[ -f $(BUILD)/CMakeCache.txt ] || cmake -S . -B $(BUILD)
+	@[ -f $(BUILD)/CMakeCache.txt ] || cmake --preset release -B $(BUILD)
 
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
