@@ -61,11 +61,4 @@ struct Image {
     }
 };
 
-// The public key line of a minisign .pub file (its second line).
-inline std::string minisign_key_line(const fs::path& pub_file) {
-    std::string key = read_file(pub_file);
-    key = key.substr(key.find('\n') + 1);
-    return key.substr(0, key.find('\n'));
-}
-
 }  // namespace vitrine::test

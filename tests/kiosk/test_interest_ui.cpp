@@ -5,7 +5,7 @@
 // broken outbox is told to the visitor and the staff.
 #include "rendered.hpp"
 #include "support/seal_keys.hpp"
-#include "support/support.hpp"
+#include "support/demo_kiosk.hpp"
 
 #include "kiosk/config.hpp"
 #include "kiosk/ui/app.hpp"
@@ -23,8 +23,6 @@ using namespace vitrine::test;
 using nlohmann::json;
 
 namespace {
-
-const fs::path kDemo = VITRINE_DEMO_DIR;
 
 // The flow with the demo pack, in French. Option labels and question titles
 // are the manifest's (typographic apostrophes).
@@ -79,45 +77,15 @@ void find_needles(const std::string& where, const std::string& data, const std::
         if (data.find(n) != std::string::npos) hits.push_back(where + ": " + n);
 }
 
-// A data directory with the demo pack installed, a config for it (with the
-// test's sealing key unless told otherwise), and scripts run on it.
-struct Kiosk {
-    TempDir tmp;
+struct Sealing {
     SealPair seal;
-    fs::path config = tmp / "vitrine.toml";
-    fs::path data = tmp / "data";
-    std::string demo_key;
+};
 
-    Kiosk() {
-        demo_key = minisign_key_line(kDemo / "keys/demo.pub");
-        write_config(true);
-        auto r = run({vitrine_bin(), "--config", config.string(), "pack", "install", (kDemo / "pack").string()});
-        REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-    }
-    void write_config(bool with_seal_key) {
-        std::string text = "[device]\ndata_dir = \"data\"\nidle_timeout_s = 60\n[packs]\ntrusted_keys = [\"" +
-                           demo_key + "\"]\nwatch_dirs = []\n";
-        if (with_seal_key) text += "[platform]\nseal_public_key = \"" + seal.public_base64() + "\"\n";
-        write_file(config, text);
-    }
-    fs::path shot(const std::string& name) const { return tmp / name; }
-    std::string shot_step(const std::string& name) const { return "shot " + shot(name).string() + "\n"; }
+// The demo kiosk, its contact details sealed to the test's key (unless a
+// test clears fixed_sections).
+struct Kiosk : Sealing, DemoKiosk {
+    Kiosk() : DemoKiosk("[platform]\nseal_public_key = \"" + seal.public_base64() + "\"\n") {}
 
-    ProcessResult script(const std::string& text) {
-        write_file(tmp / "script.txt", text);
-        ::setenv("SDL_VIDEODRIVER", "offscreen", 1);
-        return run({vitrine_bin(), "--config", config.string(), "run", "--windowed", "1280x720", "--script",
-                    (tmp / "script.txt").string()});
-    }
-
-    json queue() {
-        auto r = run({vitrine_bin(), "--config", config.string(), "queue", "list", "--json"});
-        INFO(r.err);
-        REQUIRE(r.exit_code == 0);
-        json j = json::parse(r.out);
-        REQUIRE(j["ok"] == true);
-        return j["records"];
-    }
     std::vector<json> records(const std::string& kind) {
         std::vector<json> out;
         for (const auto& r : queue())
@@ -339,7 +307,8 @@ TEST_CASE_FIXTURE(Kiosk, "idle in the middle: no record, nothing left") {
 }
 
 TEST_CASE_FIXTURE(Kiosk, "no sealing key: no contact fields") {
-    write_config(false);
+    fixed_sections.clear();
+    write_config();
     auto r = script(kStartFlow +
                     "expect " + kConsentTitle + "\n" +
                     "expect-not " + kContactTitle + "\n" +

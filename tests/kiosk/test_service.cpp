@@ -7,7 +7,7 @@
 // is hung (`stall`), which is how systemd notices; pings again afterwards;
 // STOPPING=1 at the end.
 #include "rendered.hpp"
-#include "support/support.hpp"
+#include "support/demo_kiosk.hpp"
 
 #include <doctest/doctest.h>
 
@@ -34,7 +34,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-const fs::path kDemo = VITRINE_DEMO_DIR;
 constexpr milliseconds kWatchdog{400};
 
 struct Datagram {
@@ -66,19 +65,12 @@ struct Observed {
 
 long ms(Clock::duration d) { return static_cast<long>(std::chrono::duration_cast<milliseconds>(d).count()); }
 
-// A data directory with the demo pack installed, the notify socket bound.
-struct ServiceKiosk {
-    TempDir tmp;
-    fs::path config = tmp / "vitrine.toml";
+// The demo kiosk, with the notify socket bound.
+struct ServiceKiosk : DemoKiosk {
     fs::path socket_path = tmp / "notify";
     int sock = -1;
 
     ServiceKiosk() {
-        std::string key = minisign_key_line(kDemo / "keys/demo.pub");
-        write_file(config, "[device]\ndata_dir = \"data\"\n[packs]\ntrusted_keys = [\"" + key +
-                               "\"]\nwatch_dirs = []\n");
-        auto r = run({vitrine_bin(), "--config", config.string(), "pack", "install", (kDemo / "pack").string()});
-        REQUIRE_MESSAGE(r.exit_code == 0, r.err);
         sock = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         REQUIRE(sock >= 0);
         sockaddr_un addr{};
@@ -109,8 +101,8 @@ struct ServiceKiosk {
         env.push_back("SDL_VIDEODRIVER=offscreen");
         std::string launcher = watchdog_pid ? "WATCHDOG_PID=" + *watchdog_pid + " exec \"$0\" \"$@\""
                                             : "WATCHDOG_PID=$$ exec \"$0\" \"$@\"";
-        std::vector<std::string> argv = {"sh", "-c", launcher, vitrine_bin(), "--config", config.string(),
-                                         "run", "--windowed", "1280x720", "--script", (tmp / "script.txt").string()};
+        std::vector<std::string> argv = {"sh", "-c", launcher};
+        for (const auto& a : script_args()) argv.push_back(a);
 
         int err[2];
         REQUIRE(::pipe2(err, O_CLOEXEC) == 0);

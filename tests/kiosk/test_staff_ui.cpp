@@ -7,7 +7,7 @@
 // the dark screen outside opening hours.
 #include "rendered.hpp"
 #include "support/fake_platform.hpp"
-#include "support/support.hpp"
+#include "support/demo_kiosk.hpp"
 
 #include "kiosk/pin.hpp"
 
@@ -26,7 +26,7 @@ using nlohmann::json;
 
 namespace {
 
-const fs::path kDemo = VITRINE_DEMO_DIR;
+const fs::path kDemo = demo_dir();
 const std::string kPin = "2468";
 
 // French labels: the kiosk's default language.
@@ -78,42 +78,9 @@ const std::string& pin_hash() {
     return h;
 }
 
-// A data directory with the demo pack installed; the config is written per
-// test from its sections.
-struct Kiosk {
-    TempDir tmp;
-    fs::path config = tmp / "vitrine.toml";
-    fs::path data = tmp / "data";
-    std::string demo_key = minisign_key_line(kDemo / "keys/demo.pub");
-
-    Kiosk() {
-        write_config();
-        auto r = run({vitrine_bin(), "--config", config.string(), "pack", "install", (kDemo / "pack").string()});
-        REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-    }
-    // `extra` holds whole sections (and [packs] keys when `packs` is given).
-    void write_config(const std::string& extra = "", const std::string& packs = "watch_dirs = []\n") {
-        write_file(config, "[device]\ndata_dir = \"data\"\nidle_timeout_s = 60\n[packs]\ntrusted_keys = [\"" +
-                               demo_key + "\"]\n" + packs + "[staff]\npin_hash = \"" + pin_hash() +
-                               "\"\nidle_timeout_s = 120\n" + extra);
-    }
-    fs::path shot(const std::string& name) const { return tmp / name; }
-    std::string shot_step(const std::string& name) const { return "shot " + shot(name).string() + "\n"; }
-    std::vector<std::string> kiosk_args() const {
-        return {vitrine_bin(), "--config", config.string(), "run", "--windowed", "1280x720", "--script",
-                (tmp / "script.txt").string()};
-    }
-    ProcessResult script(const std::string& text) {
-        write_file(tmp / "script.txt", text);
-        ::setenv("SDL_VIDEODRIVER", "offscreen", 1);
-        return run(kiosk_args());
-    }
-    json queue() {
-        auto r = run({vitrine_bin(), "--config", config.string(), "queue", "list", "--json"});
-        INFO(r.err);
-        REQUIRE(r.exit_code == 0);
-        return json::parse(r.out)["records"];
-    }
+// The demo kiosk with a [staff] section in every config.
+struct Kiosk : DemoKiosk {
+    Kiosk() : DemoKiosk("[staff]\npin_hash = \"" + pin_hash() + "\"\nidle_timeout_s = 120\n") {}
 };
 
 }  // namespace
@@ -257,7 +224,7 @@ TEST_CASE_FIXTURE(Kiosk, "a newer pack on a stick: installed by itself with a ba
     auto s = run({"minisign", "-S", "-s", (kDemo / "keys/demo.key").string(), "-m", (pack / "manifest.json").string()});
     REQUIRE(s.exit_code == 0);
     auto version = [&] {
-        auto list = run({vitrine_bin(), "--config", config.string(), "pack", "list", "--json"});
+        auto list = vitrine({"pack", "list", "--json"});
         const json doc = json::parse(list.out);
         for (const auto& p : doc["packs"])
             if (p["current"] == true) return p["version"].get<int>();
@@ -333,7 +300,7 @@ TEST_CASE_FIXTURE(Kiosk, "export: a full stick is refused with the reason, a goo
                            "(dd if=/dev/zero of=\"$0/fill\" bs=4k 2>/dev/null; true) && "
                            "exec $VITRINE_TEST_EMULATOR \"$@\"";
     std::vector<std::string> argv = {"unshare", "-rm", "sh", "-c", sh, (tmp / "usb/FULL").string()};
-    for (const auto& a : kiosk_args()) argv.push_back(a);
+    for (const auto& a : script_args()) argv.push_back(a);
     ::setenv("SDL_VIDEODRIVER", "offscreen", 1);
     auto r = run(argv);
     INFO(r.err);

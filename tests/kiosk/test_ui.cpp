@@ -3,7 +3,7 @@
 // screen reachable by label, translations, screenshots, video decoding,
 // idle reset, and script errors that name their line.
 #include "rendered.hpp"
-#include "support/support.hpp"
+#include "support/demo_kiosk.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -16,30 +16,9 @@ using namespace vitrine::test;
 
 namespace {
 
-const fs::path kDemo = VITRINE_DEMO_DIR;
+const fs::path kDemo = demo_dir();
 
-// A data directory with the demo pack installed, and a config for it.
-struct Kiosk {
-    TempDir tmp;
-    fs::path config = tmp / "vitrine.toml";
-    Kiosk() {
-        std::string key = minisign_key_line(kDemo / "keys/demo.pub");
-        write_file(config, "[device]\ndata_dir = \"data\"\nidle_timeout_s = 60\n[packs]\ntrusted_keys = [\"" + key +
-                               "\"]\nwatch_dirs = []\n");
-        auto r = run({vitrine_bin(), "--config", config.string(), "pack", "install", (kDemo / "pack").string()});
-        REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-    }
-    ProcessResult script(const std::string& text, std::vector<std::string> extra = {}) {
-        write_file(tmp / "script.txt", text);
-        std::vector<std::string> argv = {vitrine_bin(), "--config", config.string(), "run", "--windowed",
-                                         "1280x720", "--script", (tmp / "script.txt").string()};
-        argv.insert(argv.end(), extra.begin(), extra.end());
-        auto env_driver = ::setenv("SDL_VIDEODRIVER", "offscreen", 1);
-        (void)env_driver;
-        return run(argv);
-    }
-    fs::path shot(const std::string& name) { return tmp / name; }
-};
+using Kiosk = DemoKiosk;
 
 }  // namespace
 
@@ -158,7 +137,7 @@ TEST_CASE_FIXTURE(Kiosk, "a failing step stops the run with exit 1 and names its
 }
 
 TEST_CASE_FIXTURE(Kiosk, "the tour writes a distinct, non-blank PNG of every screen") {
-    auto r = run({vitrine_bin(), "--config", config.string(), "tour", "--out", (tmp / "tour").string()});
+    auto r = vitrine({"tour", "--out", (tmp / "tour").string()});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     auto files = entries(tmp / "tour");
@@ -180,7 +159,7 @@ TEST_CASE_FIXTURE(Kiosk, "the tour writes a distinct, non-blank PNG of every scr
     CHECK(files.back().ends_with("-interest-qr.png"));
     auto qr = run({"zbarimg", "--raw", "-q", (tmp / "tour" / files.back()).string()});
     INFO(qr.err);
-    auto list = run({vitrine_bin(), "--config", config.string(), "queue", "list", "--json"});
+    auto list = vitrine({"queue", "list", "--json"});
     REQUIRE(list.exit_code == 0);
     auto records = nlohmann::json::parse(list.out).at("records");
     const nlohmann::json* interest = nullptr;
@@ -274,6 +253,6 @@ TEST_CASE_FIXTURE(Kiosk, "a pack plugged in during a visit waits for the attract
     INFO(r.err);
     CHECK(r.exit_code == 0);
     CHECK(r.err.find("a new pack is installed") != std::string::npos);
-    auto list = run({vitrine_bin(), "--config", config.string(), "pack", "list", "--json"});
+    auto list = vitrine({"pack", "list", "--json"});
     CHECK(nlohmann::json::parse(list.out)["packs"][0]["version"] == 2);
 }

@@ -140,6 +140,12 @@ void write_file(const fs::path& p, const std::string& data) {
     f << data;
 }
 
+std::string minisign_key_line(const fs::path& pub_file) {
+    std::string key = read_file(pub_file);
+    key = key.substr(key.find('\n') + 1);
+    return key.substr(0, key.find('\n'));
+}
+
 Key Key::generate(const fs::path& dir, const std::string& name) {
     Key k;
     k.pub_file = dir / (name + ".pub");

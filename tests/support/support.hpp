@@ -56,6 +56,9 @@ struct Key {
     static Key generate(const fs::path& dir, const std::string& name = "key");
 };
 
+// The public key line of a minisign .pub file (its second line).
+std::string minisign_key_line(const fs::path& pub_file);
+
 // Signs dir/manifest.json with the real minisign tool.
 void sign(const fs::path& pack_dir, const Key& key, const std::string& trusted_comment = "test pack",
           bool legacy = false);
