@@ -15,6 +15,7 @@
 #include "kiosk/staff.hpp"
 #include "kiosk/ui/pointer.hpp"
 #include "kiosk/ui/screens.hpp"
+#include "kiosk/ui/script_runner.hpp"
 #include "kiosk/ui/staff_screen.hpp"
 #include "kiosk/ui/widgets.hpp"
 #include "kiosk/ui/window.hpp"
@@ -67,7 +68,18 @@ double process_age() {
 
 class Kiosk {
 public:
-    Kiosk(const Config& config, const AppOptions& options) : config_(config), options_(options) {}
+    Kiosk(const Config& config, const AppOptions& options)
+        : config_(config),
+          options_(options),
+          script_(options.script, options.script_source, options.shots_dir,
+                  {.advance = [this](std::chrono::steady_clock::duration d) {
+                       clock_.advance(d);
+                       if (sync_) sync_->poke();  // its back-off reads the same clock
+                   },
+                   .shot = [this](const fs::path& file) { shot_pending_ = file; },
+                   .frames_drawn = [this] { return frames_; }}) {
+        if (!script_.empty()) settle_frames_ = 0;  // the script lets the UI settle
+    }
     ~Kiosk() { shutdown(); }
     int run();
 
@@ -91,9 +103,7 @@ private:
     void start_sync();
     void commit(const platform::Record& r);
     void flush_stats(bool all);
-    bool script_step();  // false when the script is over
     int wait_ms() const;
-    bool stepping() const;
     bool clock_moved_view();
     bool wait_event(SDL_Event& e, int timeout_ms);
     void screenshot(const fs::path& file);
@@ -155,11 +165,8 @@ private:
     int settle_frames_ = 2;
     std::chrono::steady_clock::time_point last_frame_ = std::chrono::steady_clock::now();
 
-    // Script state
-    std::size_t step_ = 0;
-    int step_frames_ = 0;
-    std::chrono::steady_clock::time_point step_started_;
-    std::optional<fs::path> shot_pending_;
+    ScriptRunner script_;
+    std::optional<fs::path> shot_pending_;  // a screenshot of this frame, for the script
     int exit_code_ = 0;
 };
 
@@ -662,128 +669,6 @@ void Kiosk::screenshot(const fs::path& file) {
     log(LogLevel::Info, "wrote " + file.string() + " (frames drawn: " + std::to_string(frames_) + ")");
 }
 
-// One step of the script per call, spread over frames: a tap is a press on
-// one frame and a release on the next, then the UI gets frames to settle.
-bool Kiosk::script_step() {
-    if (step_ >= options_.script.size()) return false;
-    const Step& s = options_.script[step_];
-    auto fail = [&](const std::string& what) {
-        throw ScriptError(options_.script_source + ":" + std::to_string(s.line) + ": " + what);
-    };
-    auto num = [&](std::size_t i) { return std::stod(s.args.at(i)); };
-    auto push_mouse = [&](Uint32 type, float x, float y) {
-        SDL_Event e{};
-        e.type = type;
-        if (type == SDL_MOUSEMOTION) {
-            e.motion.x = static_cast<Sint32>(x);
-            e.motion.y = static_cast<Sint32>(y);
-        } else {
-            e.button.button = SDL_BUTTON_LEFT;
-            e.button.x = static_cast<Sint32>(x);
-            e.button.y = static_cast<Sint32>(y);
-        }
-        SDL_PushEvent(&e);
-    };
-    auto done = [&] {
-        ++step_;
-        step_frames_ = 0;
-        settle_frames_ = 3;
-    };
-    if (settle_frames_ > 0 && step_frames_ == 0) {  // between steps only: a swipe runs on
-        --settle_frames_;
-        return true;
-    }
-    if (step_frames_ == 0) step_started_ = std::chrono::steady_clock::now();
-    int frame = step_frames_++;
-    if (s.verb == "tap" || s.verb == "tap-at") {
-        ImVec2 at;
-        if (s.verb == "tap") {
-            const WidgetRect* w = registry().find(s.text);
-            if (!w) fail("tap: no visible widget labelled \"" + s.text + "\"");
-            at = w->centre();
-        } else {
-            at = {static_cast<float>(num(0)), static_cast<float>(num(1))};
-        }
-        push_mouse(SDL_MOUSEMOTION, at.x, at.y);
-        push_mouse(SDL_MOUSEBUTTONDOWN, at.x, at.y);
-        push_mouse(SDL_MOUSEBUTTONUP, at.x, at.y);
-        done();
-    } else if (s.verb == "swipe") {
-        double ms = s.args.size() > 4 ? num(4) : 300;
-        double t = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - step_started_).count();
-        double k = std::min(1.0, t / std::max(1.0, ms));
-        float x = static_cast<float>(num(0) + (num(2) - num(0)) * k), y = static_cast<float>(num(1) + (num(3) - num(1)) * k);
-        if (frame == 0) {
-            push_mouse(SDL_MOUSEMOTION, x, y);
-            push_mouse(SDL_MOUSEBUTTONDOWN, x, y);
-        } else {
-            push_mouse(SDL_MOUSEMOTION, x, y);
-        }
-        if (k >= 1 && frame > 0) {
-            push_mouse(SDL_MOUSEBUTTONUP, x, y);
-            done();
-        }
-    } else if (s.verb == "type" || s.verb == "scan") {
-        // As SDL delivers long input: several events, cut between characters.
-        for (std::size_t at = 0; at < s.text.size();) {
-            SDL_Event e{};
-            e.type = SDL_TEXTINPUT;
-            std::size_t n = std::min(s.text.size() - at, sizeof e.text.text - 1);
-            while (at + n < s.text.size() && (static_cast<unsigned char>(s.text[at + n]) & 0xC0) == 0x80) --n;
-            std::memcpy(e.text.text, s.text.data() + at, n);
-            SDL_PushEvent(&e);
-            at += n;
-        }
-        if (s.verb == "scan") {
-            SDL_Event k{};
-            k.type = SDL_KEYDOWN;
-            k.key.keysym.sym = SDLK_RETURN;
-            k.key.keysym.scancode = SDL_SCANCODE_RETURN;
-            SDL_PushEvent(&k);
-            k.type = SDL_KEYUP;
-            SDL_PushEvent(&k);
-        }
-        done();
-    } else if (s.verb == "wait") {
-        if (std::chrono::steady_clock::now() - step_started_ >= std::chrono::duration<double, std::milli>(num(0)))
-            done();
-    } else if (s.verb == "stall") {  // a hung UI loop, for the watchdog's test
-        log(LogLevel::Notice, "stall: the UI loop blocks for " + s.args.at(0) + " ms (frames drawn: " +
-                                  std::to_string(frames_) + ")");
-        std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(num(0)));
-        done();
-    } else if (s.verb == "advance") {
-        clock_.advance(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-            std::chrono::duration<double>(num(0))));
-        if (sync_) sync_->poke();  // its back-off reads the same clock
-        done();
-    } else if (s.verb == "expect") {
-        if (!registry().find(s.text)) fail("expect: no visible widget labelled \"" + s.text + "\"");
-        done();
-    } else if (s.verb == "expect-not") {
-        if (registry().find(s.text)) fail("expect-not: a widget labelled \"" + s.text + "\" is visible");
-        done();
-    } else if (s.verb == "await" || s.verb == "await-not") {
-        // for what background work shows (an install, a sync): as long as
-        // it takes, up to a limit, instead of a guessed wait
-        constexpr auto limit = std::chrono::seconds(10);
-        const bool want = s.verb == "await";
-        if ((registry().find(s.text) != nullptr) == want)
-            done();
-        else if (std::chrono::steady_clock::now() - step_started_ >= limit)
-            fail(s.verb + ": " + (want ? "no visible widget labelled \"" : "a widget labelled \"") + s.text + "\"" +
-                 (want ? "" : " is still visible") + " after 10 s");
-    } else if (s.verb == "shot") {
-        fs::path p = s.text;
-        shot_pending_ = p.is_relative() ? options_.shots_dir / p : p;
-        done();
-    } else if (s.verb == "log") {  // a mark in the log, for whoever watches it (the soak test)
-        log(LogLevel::Info, "script: " + s.text);
-        done();
-    }
-    return true;
-}
-
 // After a sleep with no event only time has passed: is there anything new
 // to show (the idle countdown, a reset, a pack to apply)? If not, no frame:
 // an idle kiosk draws nothing.
@@ -821,21 +706,11 @@ bool Kiosk::wait_event(SDL_Event& e, int timeout_ms) {
     }
 }
 
-// A script step under way that needs frames (a wait needs none).
-bool Kiosk::stepping() const {
-    return step_ < options_.script.size() && (options_.script[step_].verb != "wait" || step_frames_ == 0);
-}
-
 // How long the loop may sleep before the next frame.
 int Kiosk::wait_ms() const {
-    if (animating_ || pointer_.busy() || settle_frames_ > 0 || session_->interest().keys_pending() || stepping())
+    if (animating_ || pointer_.busy() || settle_frames_ > 0 || session_->interest().keys_pending() || script_.busy())
         return 16;
-    if (step_ < options_.script.size()) {  // a wait under way
-        const Step& s = options_.script[step_];
-        double left = std::stod(s.args.at(0)) -
-                      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - step_started_).count();
-        return std::clamp(static_cast<int>(left), 1, 1000);
-    }
+    if (auto left = script_.wait_left_ms()) return std::clamp(*left, 1, 1000);
     if (dark_) {  // until the opening time; a touch comes as an event
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_change(hours_, clock_.wall()) -
                                                                           clock_.wall());
@@ -854,7 +729,7 @@ int Kiosk::run() {
                 std::to_string(k.dropped_before_ + (k.video_ ? k.video_->dropped_frames() : 0)));
         }
     } report{*this};
-    const bool scripted = !options_.script.empty();
+    const bool scripted = !script_.empty();
     bool quit = false;
     while (!quit) {
         // The watchdog's keep-alive, from this loop and nothing else: a hung
@@ -896,11 +771,11 @@ int Kiosk::run() {
         }
         // The player wakes the loop for its logs and properties too: a frame
         // only for a new picture, unless something else moves.
-        if (player_only && !animating_ && !pointer_.busy() && settle_frames_ == 0 && !stepping() &&
+        if (player_only && !animating_ && !pointer_.busy() && settle_frames_ == 0 && !script_.busy() &&
             !(video_ && video_->render_if_needed()))
             continue;
         try {
-            if (scripted && !script_step()) break;
+            if (scripted && !script_.step()) break;
             frame();
         } catch (const ScriptError& err) {
             log(LogLevel::Error, err.what());
