@@ -39,12 +39,10 @@
 #include <time.h>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <iostream>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <tuple>
 
 namespace fs = std::filesystem;

@@ -16,16 +16,26 @@ if("address" IN_LIST VITRINE_SANITIZE)
   if(NOT VITRINE_MESA_DRIVER)
     message(FATAL_ERROR "VITRINE_SANITIZE=address: Mesa's swrast_dri.so not found (Debian package libgl1-mesa-dri)")
   endif()
-  get_directory_property(vitrine_all_tests TESTS)
-  foreach(test ${vitrine_all_tests})
-    get_test_property(${test} LABELS labels)
-    if("display" IN_LIST labels)
-      set_property(TEST ${test} APPEND PROPERTY ENVIRONMENT_MODIFICATION
-                   "LD_PRELOAD=path_list_prepend:${VITRINE_MESA_DRIVER}"
-                   "ASAN_OPTIONS=string_append::verify_asan_link_order=0")
-    endif()
-  endforeach()
 endif()
+# Under ThreadSanitizer the suites that render run alone. With a sanitized
+# suite beside them on two cores, mpv's 1 s test films ended before a frame
+# showed the second film's subtitle (2 runs in 4 with two busy loops), and
+# once mpv_render_context_free waited forever on mpv's core thread, which
+# spun; alone, both pass every time.
+get_directory_property(vitrine_all_tests TESTS)
+foreach(test ${vitrine_all_tests})
+  get_test_property(${test} LABELS labels)
+  if(NOT "display" IN_LIST labels)
+    continue()
+  endif()
+  if("address" IN_LIST VITRINE_SANITIZE)
+    set_property(TEST ${test} APPEND PROPERTY ENVIRONMENT_MODIFICATION
+                 "LD_PRELOAD=path_list_prepend:${VITRINE_MESA_DRIVER}"
+                 "ASAN_OPTIONS=string_append::verify_asan_link_order=0")
+  elseif("thread" IN_LIST VITRINE_SANITIZE)
+    set_tests_properties(${test} PROPERTIES RUN_SERIAL TRUE)
+  endif()
+endforeach()
 
 # A sanitized program runs several times slower (ThreadSanitizer most): the
 # time limits of functional checks are stretched by this factor (support.hpp,
@@ -36,23 +46,7 @@ elseif(VITRINE_SANITIZE)
   set(vitrine_slowdown 2)
 endif()
 if(vitrine_slowdown)
-  get_directory_property(vitrine_all_tests TESTS)
   foreach(test ${vitrine_all_tests})
     set_property(TEST ${test} APPEND PROPERTY ENVIRONMENT "VITRINE_TEST_SLOWDOWN=${vitrine_slowdown}")
-  endforeach()
-endif()
-
-# Under ThreadSanitizer the suites that render run alone. With a sanitized
-# suite beside them on two cores, mpv's 1 s test films ended before a frame
-# showed the second film's subtitle (2 runs in 4 with two busy loops), and
-# once mpv_render_context_free waited forever on mpv's core thread, which
-# spun; alone, both pass every time.
-if("thread" IN_LIST VITRINE_SANITIZE)
-  get_directory_property(vitrine_all_tests TESTS)
-  foreach(test ${vitrine_all_tests})
-    get_test_property(${test} LABELS labels)
-    if("display" IN_LIST labels)
-      set_tests_properties(${test} PROPERTIES RUN_SERIAL TRUE)
-    endif()
   endforeach()
 endif()
